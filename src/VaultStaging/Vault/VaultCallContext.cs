@@ -1,0 +1,31 @@
+using System;
+using System.Threading;
+
+namespace VaultStaging.Vault
+{
+    /// <summary>
+    /// What one cmdlet invocation lends the client for a call: its cancellation (Ctrl+C) and where
+    /// verbose and debug lines go. The sinks may be called from any thread; the cmdlet writes them
+    /// to PowerShell's streams from its pipeline thread.
+    /// </summary>
+    public sealed class VaultCallContext
+    {
+        readonly Action<string> _verbose;
+        readonly Action<string> _debug;
+
+        public VaultCallContext(CancellationToken cancellationToken, Action<string> verbose = null, Action<string> debug = null)
+        {
+            CancellationToken = cancellationToken;
+            _verbose = verbose;
+            _debug = debug;
+        }
+
+        public static VaultCallContext None { get; } = new VaultCallContext(CancellationToken.None);
+
+        public CancellationToken CancellationToken { get; }
+
+        public void Verbose(string message) => _verbose?.Invoke(message);
+
+        public void Debug(string message) => _debug?.Invoke(message);
+    }
+}

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Logging;
+
+namespace VaultStaging.Emulator;
+
+/// <summary>Start-up settings. The behavioural ones can also be changed at run time (State.Options, POST /_emulator/options).</summary>
+public sealed class EmulatorOptions
+{
+    /// <summary>Kestrel URL; port 0 picks a free port.</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:0";
+
+    /// <summary>Folder holding staged files and part files. Null: a temp folder, deleted on dispose.</summary>
+    public string? StagingRoot { get; set; }
+
+    /// <summary>Start with the three upload sessions of the seed (Seed.cs).</summary>
+    public bool Seed { get; set; } = true;
+
+    /// <summary>Users; tokens are generated for members of this vault unless given.</summary>
+    public List<EmulatorUser> Users { get; set; } = DefaultUsers();
+
+    public long VaultId { get; set; } = 1000;
+    public string VaultName { get; set; } = "Emulator Vault";
+
+    /// <summary>The vault the "outsider" belongs to: login hands back a session for it, never for ours.</summary>
+    public VaultInfo OtherVault { get; set; } = new(2000, "Other Vault", "https://othervault.veevavault.com");
+
+    /// <summary>Auth session inactivity timeout on the emulator clock (every call and keep-alive refresh it).</summary>
+    public TimeSpan SessionInactivityTimeout { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>Absolute auth session lifetime on the emulator clock; keep-alive cannot extend it.</summary>
+    public TimeSpan SessionMaxLifetime { get; set; } = TimeSpan.FromHours(48);
+
+    /// <summary>X-VaultAPI-BurstLimit: calls per fixed 5-minute window of the emulator clock.</summary>
+    public int BurstLimit { get; set; } = 2000;
+
+    /// <summary>Past the burst limit Vault delays each answer instead of failing; this is the delay.</summary>
+    public int BurstDelayMs { get; set; } = 500;
+
+    /// <summary>Regex a request's client id must match (null: accept anything, like a vault without client id filtering).</summary>
+    public string? RequiredClientIdPattern { get; set; }
+
+    /// <summary>Page size of List Upload Sessions (null or 0: everything in one answer, like the seed).</summary>
+    public int? ListPageSize { get; set; }
+
+    /// <summary>Wall-clock duration of a commit job. 0: the job finishes before the commit answer is sent.</summary>
+    public int JobDurationMs { get; set; }
+
+    /// <summary>Job status of one job may be read at most once per this many wall-clock seconds.</summary>
+    public double JobStatusMinIntervalSeconds { get; set; } = 10;
+
+    /// <summary>Active upload sessions allowed per vault.</summary>
+    public int MaxActiveUploadSessions { get; set; } = 50;
+
+    public NonAdminPathStyle NonAdminPaths { get; set; } = NonAdminPathStyle.Relative;
+
+    /// <summary>Versions listed by GET /api/ (any well-formed vNN.N is accepted in URLs).</summary>
+    public List<string> ApiVersions { get; set; } = DefaultApiVersions();
+
+    /// <summary>Console (stderr) log level; stdout is kept for the "listening" line.</summary>
+    public LogLevel ConsoleLogLevel { get; set; } = LogLevel.Warning;
+
+    public const string AdminUserName = "admin@emulator.vault";
+    public const string JaneUserName = "jane@emulator.vault";
+    public const string BobUserName = "bob@emulator.vault";
+    public const string OutsiderUserName = "outsider@emulator.vault";
+
+    public static List<EmulatorUser> DefaultUsers() =>
+    [
+        new() { UserName = AdminUserName, Password = "Adm1n-Pass!word", UserId = 10001000, IsAdmin = true },
+        new() { UserName = JaneUserName, Password = "Jane-Pass!word1", UserId = 10001400 },
+        new() { UserName = BobUserName, Password = "Bob-Pass!word2", UserId = 10001500 },
+        new() { UserName = OutsiderUserName, Password = "Out-Pass!word3", UserId = 10001600, VaultId = 2000 },
+    ];
+
+    public static List<string> DefaultApiVersions()
+    {
+        var versions = new List<string>();
+        for (int year = 21; year <= 26; year++)
+        {
+            for (int release = 1; release <= 3; release++)
+            {
+                if (year == 26 && release > 2) break; // v26.2 is the newest (beta) version
+                versions.Add($"v{year}.{release}");
+            }
+        }
+        return versions;
+    }
+
+    public EmulatorOptions Clone()
+    {
+        var copy = (EmulatorOptions)MemberwiseClone();
+        copy.Users = Users.Select(u => u.Clone()).ToList();
+        copy.ApiVersions = [.. ApiVersions];
+        return copy;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace VaultStaging.Emulator;
+
+/// <summary>
+/// What an injected fault does to one request. <c>handle</c> is the normal processing (authentication
+/// and the route handler); a fault runs it, skips it, or runs it and replaces its answer:
+/// <list type="bullet">
+/// <item><b>http-status</b>: a proxy-style HTML error page with <c>status</c> (default 502) and an optional Retry-After; not run.</item>
+/// <item><b>drop</b>: a 200 JSON answer whose connection is aborted mid-body.</item>
+/// <item><b>truncate</b>: a complete 200 application/json answer whose JSON is cut in half.</item>
+/// <item><b>slow</b>: waits <c>delayMs</c> (given up when the client disconnects), then answers normally.</item>
+/// <item><b>expire-session</b>: the caller's session dies just before it is checked: INVALID_SESSION_ID.</item>
+/// <item><b>api-limit</b>: FAILURE API_LIMIT_EXCEEDED; not run.</item>
+/// <item><b>burst-delay</b>: waits <c>delayMs</c>, answers normally with X-VaultAPI-ResponseDelay and BurstLimitRemaining = <c>remaining</c>.</item>
+/// <item><b>corrupt-part</b>: an upload stores the part with its first byte flipped (and reports that part's MD5).</item>
+/// <item><b>fail-after-apply</b>: run, then the answer is replaced by an HTML 502 (or <c>status</c>): applied, but the answer was lost.</item>
+/// </list>
+/// drop and truncate cut a canned SUCCESS answer without running the request, unless <c>apply</c> is true:
+/// then the request runs and its own answer is cut.
+/// </summary>
+internal static class FaultInjection
+{
+    public static async Task ApplyAsync(HttpContext ctx, ApiCall call, FaultSpec? fault, Func<Task> handle)
+    {
+        switch (fault?.Kind)
+        {
+            case null:
+                await handle();
+                break;
+
+            case "http-status":
+                await ctx.DrainRequestBodyAsync();
+                await WriteHtmlStatusAsync(ctx, fault.Status ?? 502, fault.RetryAfter);
+                break;
+
+            case "api-limit":
+                await ctx.DrainRequestBodyAsync();
+                await Envelope.WriteFailureAsync(ctx, new VaultFailure("API_LIMIT_EXCEEDED", "API limit exceeded; try again later."));
+                break;
+
+            case "slow":
+                await Task.Delay(fault.DelayMs ?? 5000, ctx.RequestAborted);
+                await handle();
+                break;
+
+            case "burst-delay":
+                int delay = fault.DelayMs ?? 500;
+                await Task.Delay(delay, ctx.RequestAborted);
+                call.ResponseDelayMs = delay;
+                call.BurstRemainingOverride = fault.Remaining ?? 0;
+                await handle();
+                break;
+
+            case "expire-session":
+                call.ForceInvalidSession = true;
+                await handle();
+                break;
+
+            case "corrupt-part":
+                call.CorruptPart = true;
+                await handle();
+                break;
+
+            case "drop":
+            case "truncate":
+                byte[] body = fault.Apply ? await CaptureAsync(ctx, handle) : await CannedAnswerAsync(ctx);
+                await WriteCutAsync(ctx, body, abortConnection: fault.Kind == "drop");
+                break;
+
+            case "fail-after-apply":
+                await CaptureAsync(ctx, handle); // the operation happens; its answer is thrown away
+                ctx.Response.Clear();
+                await WriteHtmlStatusAsync(ctx, fault.Status ?? 502, fault.RetryAfter);
+                break;
+
+            default:
+                throw new InvalidOperationException($"Unknown fault kind {fault.Kind}");
+        }
+    }
+
+    /// <summary>Runs the request with its answer written to memory instead of the connection.</summary>
+    private static async Task<byte[]> CaptureAsync(HttpContext ctx, Func<Task> handle)
+    {
+        var original = ctx.Response.Body;
+        using var buffer = new MemoryStream();
+        ctx.Response.Body = buffer;
+        try { await handle(); }
+        finally { ctx.Response.Body = original; }
+        return buffer.ToArray();
+    }
+
+    /// <summary>A SUCCESS envelope padded with JSON whitespace, so that half of it is still a good length.</summary>
+    private static async Task<byte[]> CannedAnswerAsync(HttpContext ctx)
+    {
+        await ctx.DrainRequestBodyAsync();
+        ctx.Items[Envelope.ResponseStatusItem] = "SUCCESS";
+        return Encoding.UTF8.GetBytes("{\"responseStatus\":\"SUCCESS\",\"data\":[" + new string(' ', 512) + "]}");
+    }
+
+    private static async Task WriteCutAsync(HttpContext ctx, byte[] body, bool abortConnection)
+    {
+        int half = Math.Max(1, body.Length / 2);
+        ctx.Response.StatusCode = StatusCodes.Status200OK;
+        ctx.Response.ContentType = Envelope.ContentType;
+        if (abortConnection)
+        {
+            // Promise the whole body, send half, then cut the connection.
+            ctx.Response.ContentLength = body.Length;
+            await ctx.Response.Body.WriteAsync(body.AsMemory(0, half), ctx.RequestAborted);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+            await Task.Delay(50); // let the bytes leave before the reset
+            ctx.Abort();
+        }
+        else
+        {
+            // A complete HTTP answer whose JSON stops in the middle.
+            ctx.Response.ContentLength = half;
+            await ctx.Response.Body.WriteAsync(body.AsMemory(0, half), ctx.RequestAborted);
+        }
+    }
+
+    /// <summary>An error page like a proxy or load balancer sends: text/html, not Vault's envelope.</summary>
+    private static async Task WriteHtmlStatusAsync(HttpContext ctx, int status, string? retryAfter)
+    {
+        ctx.Items.Remove(Envelope.ResponseStatusItem);
+        ctx.Items.Remove(Envelope.ErrorTypeItem);
+        byte[] html = Encoding.UTF8.GetBytes($"<html><body><h1>{status} {ReasonPhrases.GetReasonPhrase(status)}</h1></body></html>");
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "text/html";
+        if (!string.IsNullOrEmpty(retryAfter)) ctx.Response.Headers.RetryAfter = retryAfter;
+        ctx.Response.ContentLength = html.Length;
+        await ctx.Response.Body.WriteAsync(html, ctx.RequestAborted);
+    }
+}

@@ -1,0 +1,287 @@
+namespace VaultStaging.Emulator;
+
+// Public types are what tests see (options, users, faults, log entries and read-only snapshots).
+// Internal types are the emulator's mutable state; they are only touched under EmulatorState's lock.
+
+/// <summary>How the <c>path</c> of an upload session is reported to a non-admin caller.</summary>
+public enum NonAdminPathStyle
+{
+    /// <summary>
+    /// Relative to the caller's own folder (<c>/Folder/x.bin</c> for <c>/u10001400/Folder/x.bin</c>).
+    /// Veeva documents the create answer's path as "the path to the file as specified in the request"
+    /// and list/details paths as "specific to the authenticated user", so this is the default.
+    /// </summary>
+    Relative,
+
+    /// <summary>Always from the staging root (<c>/u10001400/Folder/x.bin</c>), like the seed listing.</summary>
+    Absolute,
+}
+
+/// <summary>A Vault user known to the emulator.</summary>
+public sealed class EmulatorUser
+{
+    public string UserName { get; set; } = "";
+    public string Password { get; set; } = "";
+    public long UserId { get; set; }
+
+    /// <summary>System Admin / Vault Owner: sees every session, writes paths from the staging root.</summary>
+    public bool IsAdmin { get; set; }
+
+    /// <summary>
+    /// Null: a member of the emulator's own vault. Otherwise the id of the only vault the user belongs to
+    /// (<see cref="EmulatorOptions.OtherVault"/>): login succeeds but hands back a session for that vault.
+    /// </summary>
+    public long? VaultId { get; set; }
+
+    /// <summary>API access token (<c>veeva-vault-...</c>); assigned by the emulator for members of its vault.</summary>
+    public string? Token { get; set; }
+
+    internal EmulatorUser Clone() => (EmulatorUser)MemberwiseClone();
+}
+
+/// <summary>A vault as listed in the <c>vaultIds</c> of an auth answer. <see cref="Url"/> is the base, without <c>/api</c>.</summary>
+public sealed record VaultInfo(long Id, string Name, string Url);
+
+/// <summary>A fault to inject into the next matching Vault API requests (see FaultInjection.cs).</summary>
+public sealed class FaultSpec
+{
+    public static readonly IReadOnlyList<string> Kinds =
+    [
+        "http-status", "drop", "truncate", "slow", "expire-session", "api-limit", "burst-delay", "corrupt-part", "fail-after-apply",
+    ];
+
+    /// <summary>Assigned by the emulator.</summary>
+    public string? Id { get; set; }
+
+    public string Kind { get; set; } = "";
+
+    /// <summary>Log operation name to match (auth, list, create, upload, commit, job, ...); null matches any.</summary>
+    public string? Operation { get; set; }
+
+    /// <summary>HTTP method to match; null matches any.</summary>
+    public string? Method { get; set; }
+
+    /// <summary>Substring of the raw request path to match; null matches any.</summary>
+    public string? PathContains { get; set; }
+
+    /// <summary>Only upload requests with this X-VaultAPI-FilePartNumber; null matches any.</summary>
+    public int? PartNumber { get; set; }
+
+    /// <summary>How many matching requests it hits; -1 = until cleared.</summary>
+    public int Count { get; set; } = 1;
+
+    /// <summary>http-status / fail-after-apply: the HTTP status (default 502).</summary>
+    public int? Status { get; set; }
+
+    /// <summary>http-status / fail-after-apply: Retry-After header value, sent verbatim.</summary>
+    public string? RetryAfter { get; set; }
+
+    /// <summary>slow / burst-delay: milliseconds to wait.</summary>
+    public int? DelayMs { get; set; }
+
+    /// <summary>burst-delay: value of X-VaultAPI-BurstLimitRemaining to send.</summary>
+    public int? Remaining { get; set; }
+
+    /// <summary>drop / truncate: run the operation and cut ITS answer (true) or cut a canned answer without running it (false).</summary>
+    public bool Apply { get; set; }
+
+    /// <summary>How many requests it has hit so far.</summary>
+    public int Used { get; set; }
+
+    internal FaultSpec Clone() => (FaultSpec)MemberwiseClone();
+}
+
+/// <summary>One Vault API request as seen by the emulator. Never holds credentials.</summary>
+public sealed class LogEntry
+{
+    public long Seq { get; set; }
+    public DateTimeOffset Time { get; set; }
+    public string Method { get; set; } = "";
+
+    /// <summary>Raw request path, escaped exactly as received.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Raw query string (with the leading '?'), or null.</summary>
+    public string? Query { get; set; }
+
+    /// <summary>auth|versions|keepalive|logout|list|create|details|upload|parts|commit|abort|job|other</summary>
+    public string Operation { get; set; } = "other";
+
+    public int? PartNumber { get; set; }
+    public string? UploadSessionId { get; set; }
+    public long? UserId { get; set; }
+    public string? ClientId { get; set; }
+    public string? UserAgent { get; set; }
+    public string? Accept { get; set; }
+
+    /// <summary>raw | bearer | none</summary>
+    public string AuthScheme { get; set; } = "none";
+
+    /// <summary>HTTP status sent.</summary>
+    public int Status { get; set; }
+
+    public string? ResponseStatus { get; set; }
+    public string? ErrorType { get; set; }
+
+    /// <summary>Kind of the fault that hit this request, or null.</summary>
+    public string? Fault { get; set; }
+}
+
+public sealed class PartInfo
+{
+    public int PartNumber { get; set; }
+    public long Size { get; set; }
+    public string? Md5 { get; set; }
+
+    /// <summary>False for the synthetic parts of seeded / control-API sessions (content generated on demand).</summary>
+    public bool OnDisk { get; set; }
+}
+
+public sealed class UploadSessionInfo
+{
+    public string Id { get; set; } = "";
+
+    /// <summary>Absolute path from the staging root.</summary>
+    public string Path { get; set; } = "";
+
+    public string Name { get; set; } = "";
+    public long Size { get; set; }
+    public long Uploaded { get; set; }
+    public int UploadedParts { get; set; }
+    public long Owner { get; set; }
+    public DateTimeOffset CreatedDate { get; set; }
+    public DateTimeOffset LastUploadedDate { get; set; }
+    public DateTimeOffset ExpirationDate { get; set; }
+    public bool Overwrite { get; set; }
+
+    /// <summary>active | committed | aborted | expired</summary>
+    public string State { get; set; } = "active";
+
+    public List<PartInfo> Parts { get; set; } = [];
+}
+
+public sealed class JobInfo
+{
+    public long JobId { get; set; }
+    public string Status { get; set; } = "";
+    public string UploadSessionId { get; set; } = "";
+    public string Path { get; set; } = "";
+    public long CreatedBy { get; set; }
+    public DateTimeOffset CreatedDate { get; set; }
+    public DateTimeOffset? RunStartDate { get; set; }
+    public DateTimeOffset? RunEndDate { get; set; }
+
+    /// <summary>Why the job ended with ERRORS_ENCOUNTERED (emulator-only; Vault's job status has no such field).</summary>
+    public string? Error { get; set; }
+}
+
+public sealed class AuthSessionInfo
+{
+    public long UserId { get; set; }
+    public long VaultId { get; set; }
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset LastUsed { get; set; }
+    public bool Alive { get; set; }
+}
+
+public sealed class StagedFileInfo
+{
+    public bool Exists { get; set; }
+    public long? Size { get; set; }
+    public string? Sha256 { get; set; }
+}
+
+public sealed class EmulatorInfo
+{
+    public string BaseUrl { get; set; } = "";
+    public string StagingRoot { get; set; } = "";
+    public long VaultId { get; set; }
+    public List<EmulatorUser> Users { get; set; } = [];
+}
+
+public sealed class EmulatorSnapshot
+{
+    public DateTimeOffset Now { get; set; }
+    public double ClockOffsetSeconds { get; set; }
+    public List<UploadSessionInfo> Sessions { get; set; } = [];
+    public List<JobInfo> Jobs { get; set; } = [];
+    public List<AuthSessionInfo> AuthSessions { get; set; } = [];
+    public List<FaultSpec> Faults { get; set; } = [];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internal mutable state
+// ---------------------------------------------------------------------------------------------
+
+/// <summary>A Vault FAILURE answer: thrown by EmulatorState, written as the JSON envelope by the pipeline.</summary>
+internal sealed class VaultFailure(string type, string message, string? errorType = null) : Exception(message)
+{
+    public string Type { get; } = type;
+
+    /// <summary>Top-level errorType (only failed logins carry one).</summary>
+    public string? ErrorType { get; } = errorType;
+}
+
+internal sealed class AuthSession
+{
+    public required string Id { get; init; }
+    public required EmulatorUser User { get; init; }
+    public required long VaultId { get; init; }
+    public required DateTimeOffset Created { get; init; }
+    public DateTimeOffset LastUsed { get; set; }
+    public bool Dead { get; set; }
+}
+
+/// <summary>Who is calling: a user authenticated by session id or API token.</summary>
+internal sealed record Caller(EmulatorUser User, string Credential, AuthSession? Session)
+{
+    public long UserId => User.UserId;
+    public bool IsAdmin => User.IsAdmin;
+}
+
+internal sealed class StoredPart
+{
+    public required int Number { get; init; }
+    public required long Size { get; init; }
+
+    /// <summary>Null for synthetic parts until first needed (computed from the generated content).</summary>
+    public string? Md5 { get; set; }
+
+    /// <summary>File holding the bytes; null for synthetic parts.</summary>
+    public string? FilePath { get; init; }
+}
+
+internal sealed class UploadSession
+{
+    public required long Seq { get; init; }
+    public required string Id { get; init; }
+    public required string Path { get; init; }
+    public required long Size { get; init; }
+    public required long Owner { get; init; }
+    public required bool Overwrite { get; init; }
+    public required DateTimeOffset Created { get; init; }
+    public required DateTimeOffset Expiration { get; init; }
+    public DateTimeOffset LastUploaded { get; set; }
+    public string State { get; set; } = "active";
+    public SortedDictionary<int, StoredPart> Parts { get; } = [];
+
+    public bool IsActive => State == "active";
+    public long Uploaded => Parts.Values.Sum(p => p.Size);
+    public string Name => Path[(Path.LastIndexOf('/') + 1)..];
+}
+
+internal sealed class UploadJob
+{
+    public required long Id { get; init; }
+    public required UploadSession Session { get; init; }
+    public required long CreatedBy { get; init; }
+    public required DateTimeOffset Created { get; init; }
+    public required int Generation { get; init; }
+    public string Status { get; set; } = "SCHEDULED";
+    public DateTimeOffset? RunStart { get; set; }
+    public DateTimeOffset? RunEnd { get; set; }
+    public string? Error { get; set; }
+
+    /// <summary>Wall-clock time of the last accepted status read (the 10 s rule is about real time).</summary>
+    public DateTime? LastStatusReadUtc { get; set; }
+}
