@@ -62,7 +62,7 @@ namespace VaultStaging.Vault
     public sealed class VaultInputException : VaultException
     {
         public VaultInputException(string parameterName, string message)
-            : base(VaultFailureKind.Input, "InvalidArgument", message, hint: null)
+            : base(VaultFailureKind.Input, "InvalidArgument", message, hint: "")
         {
             ParameterName = parameterName;
         }

@@ -37,6 +37,9 @@ namespace VaultStaging.Vault
 
         public bool Authenticated { get; set; } = true;
 
+        /// <summary>Whether INVALID_SESSION_ID may trigger a new login (not for logging out).</summary>
+        public bool ReloginOnExpiry { get; set; } = true;
+
         /// <summary>Per-call timeout when it differs from the connection's (a slow part upload).</summary>
         public TimeSpan? Timeout { get; set; }
     }

@@ -1,0 +1,137 @@
+using System;
+using System.Collections;
+using System.Management.Automation;
+using System.Security;
+using System.Threading.Tasks;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Commands
+{
+    /// <summary>
+    /// Connects to a vault and makes the connection this runspace's default. Three ways in: a password
+    /// (POST /auth; logs in again by itself when the session expires), an API access token, or an
+    /// existing session id.
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Connect, "Vault", DefaultParameterSetName = CredentialSet)]
+    [OutputType(typeof(VaultConnection))]
+    public sealed class ConnectVaultCommand : VaultCmdlet
+    {
+        const string CredentialSet = "Credential";
+        const string TokenSet = "Token";
+        const string SessionIdSet = "SessionId";
+
+        /// <summary>The vault's DNS name (myvault.veevavault.com, meaning https) or its https:// address.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Vault { get; set; }
+
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = CredentialSet)]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential Credential { get; set; }
+
+        /// <summary>An API access token (veeva-vault-...), sent as a Bearer token.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
+        [ValidateNotNull]
+        public SecureString Token { get; set; }
+
+        /// <summary>An existing Vault session id, for example from an OAuth/OIDC login done elsewhere.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = SessionIdSet)]
+        [ValidateNotNull]
+        public SecureString SessionId { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string ApiVersion { get; set; } = VaultClientOptions.DefaultApiVersion;
+
+        /// <summary>Sent as X-VaultAPI-ClientID on every call; vaults with client-id filtering need a known one.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string ClientId { get; set; } = VaultClientOptions.DefaultClientId;
+
+        /// <summary>How long one attempt of one call may take.</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int TimeoutSec { get; set; } = 300;
+
+        /// <summary>Retries of a call that failed for a passing reason (429, 502-504, dropped connection, timeout).</summary>
+        [Parameter]
+        [ValidateRange(0, 20)]
+        public int MaximumRetryCount { get; set; } = 5;
+
+        /// <summary>The first retry's wait; later ones double it (with jitter), up to 60 seconds.</summary>
+        [Parameter]
+        [ValidateRange(1, 60)]
+        public int RetryIntervalSec { get; set; } = 1;
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void EndProcessing()
+        {
+            VaultClient client = null;
+            try
+            {
+                Uri baseUri = VaultAddress.Parse(Vault);
+                var options = new VaultClientOptions
+                {
+                    ApiVersion = ApiVersion,
+                    ClientId = ClientId,
+                    Timeout = TimeSpan.FromSeconds(TimeoutSec),
+                    Retry = new RetryPolicy { MaximumRetryCount = MaximumRetryCount, BaseDelay = TimeSpan.FromSeconds(RetryIntervalSec) },
+                    UserAgentComment = PowerShellDescription(),
+                };
+                WriteVerbose($"Connecting to {VaultAddress.DisplayName(baseUri)} ({baseUri.Scheme}) with API {options.ApiVersion} as client '{options.ClientId}'.");
+                Task<VaultClient> connecting;
+                switch (ParameterSetName)
+                {
+                    case TokenSet: connecting = VaultClient.ConnectWithTokenAsync(baseUri, Token, options, CallContext); break;
+                    case SessionIdSet: connecting = VaultClient.ConnectWithSessionIdAsync(baseUri, SessionId, options, CallContext); break;
+                    default: connecting = VaultClient.ConnectWithPasswordAsync(baseUri, UserNameOf(Credential), Credential.Password, options, CallContext); break;
+                }
+                client = Wait(connecting);
+            }
+            catch (Exception e) when (!IsStop(e) && (e is VaultException))
+            {
+                ThrowFailure(e, Vault);
+            }
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+
+            var connection = new VaultConnection(client)
+            {
+                Vault = VaultAddress.DisplayName(client.BaseUri),
+                BaseUri = client.BaseUri.ToString(),
+                UserName = client.UserName,
+                UserId = client.UserId,
+                VaultId = client.VaultId,
+                VaultName = client.VaultName,
+                ApiVersion = client.Options.ApiVersion,
+                ClientId = client.Options.ClientId,
+                AuthenticationMethod = client.AuthenticationMethod,
+                ConnectedAt = DateTime.Now,
+            };
+            RunspaceConnections.Default = connection;
+            WriteVerbose($"Connected to {connection.Vault} as {connection}; this is now the session's default connection.");
+            if (PassThru) WriteObject(connection);
+        }
+
+        /// <summary>A Windows credential may come as DOMAIN\user or with a leading backslash; Vault wants the bare name.</summary>
+        static string UserNameOf(PSCredential credential) => credential.UserName?.TrimStart('\\');
+
+        string PowerShellDescription()
+        {
+            try
+            {
+                if (SessionState.PSVariable.GetValue("PSVersionTable") is Hashtable table)
+                    return $"PowerShell {table["PSVersion"]}; {table["PSEdition"]}";
+            }
+            catch (Exception e) when (e is PSInvalidOperationException || e is InvalidCastException)
+            {
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System;
+using System.Management.Automation;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Commands
+{
+    /// <summary>
+    /// Ends the session on the server (DELETE /session) and forgets the connection. A token connection has
+    /// no session to end; it is only forgotten. Without a connection there is nothing to do, which is not an
+    /// error, so runbooks can call it in a finally block.
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Disconnect, "Vault")]
+    public sealed class DisconnectVaultCommand : VaultCmdlet
+    {
+        [Parameter(ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public VaultConnection Connection { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            VaultConnection connection = Connection ?? RunspaceConnections.Default;
+            if (connection == null)
+            {
+                WriteVerbose("Not connected; nothing to disconnect.");
+                return;
+            }
+            if (ReferenceEquals(connection, RunspaceConnections.Default)) RunspaceConnections.Default = null;
+            if (!connection.IsConnected) return;
+            try
+            {
+                Wait(connection.Client.DisconnectAsync(CallContext));
+                WriteVerbose($"Disconnected {connection}.");
+            }
+            catch (VaultException e)
+            {
+                // The connection is forgotten either way; the session expires on its own.
+                WriteFailure(e, connection);
+            }
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+    }
+}

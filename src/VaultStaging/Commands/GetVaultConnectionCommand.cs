@@ -1,0 +1,21 @@
+using System.Management.Automation;
+
+namespace VaultStaging.Commands
+{
+    /// <summary>The session's default connection (or the one given); nothing when not connected.</summary>
+    [Cmdlet(VerbsCommon.Get, "VaultConnection")]
+    [OutputType(typeof(VaultConnection))]
+    public sealed class GetVaultConnectionCommand : VaultCmdlet
+    {
+        [Parameter(ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public VaultConnection Connection { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            VaultConnection connection = Connection ?? RunspaceConnections.Default;
+            if (connection != null) WriteObject(connection);
+            else WriteVerbose("Not connected: run Connect-Vault.");
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Commands
+{
+    /// <summary>
+    /// Lists the vault's active upload sessions (admins see all, other users their own), or gets the
+    /// details of the sessions whose ids are given. Each session is written as soon as it is read.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "VaultUploadSession", DefaultParameterSetName = ListSet)]
+    [OutputType(typeof(UploadSession))]
+    public sealed class GetVaultUploadSessionCommand : VaultConnectedCmdlet
+    {
+        const string ListSet = "List";
+        const string IdSet = "Id";
+
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("UploadSessionId")]
+        [ValidateNotNullOrEmpty]
+        public string[] Id { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == ListSet) List();
+            else foreach (string id in Id) GetOne(id);
+        }
+
+        void List()
+        {
+            try
+            {
+                foreach (UploadSession session in Client.ListUploadSessions(CallContext))
+                {
+                    FlushMessages();
+                    WriteSession(session);
+                }
+                FlushMessages();
+            }
+            catch (VaultException e)
+            {
+                ThrowFailure(e, null);
+            }
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+
+        void GetOne(string id)
+        {
+            try
+            {
+                WriteSession(Wait(Client.GetUploadSessionAsync(id, CallContext)));
+            }
+            catch (VaultException e)
+            {
+                WriteFailure(e, id);
+            }
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+
+        /// <summary>Fields Vault added after this version become note properties, so nothing Vault sent is hidden.</summary>
+        void WriteSession(UploadSession session)
+        {
+            if (session.AdditionalFields == null || session.AdditionalFields.Count == 0)
+            {
+                WriteObject(session);
+                return;
+            }
+            PSObject wrapped = PSObject.AsPSObject(session);
+            foreach (KeyValuePair<string, object> field in session.AdditionalFields)
+            {
+                if (wrapped.Properties[field.Key] == null) wrapped.Properties.Add(new PSNoteProperty(field.Key, field.Value));
+            }
+            WriteObject(wrapped);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Commands
+{
+    /// <summary>
+    /// What every cmdlet of the module shares: Ctrl+C cancels the call in flight, verbose and debug lines
+    /// from the client (which may come from pool threads) are written from the pipeline thread, and
+    /// failures become ErrorRecords whose id is Vault's error type.
+    /// </summary>
+    public abstract class VaultCmdlet : PSCmdlet, IDisposable
+    {
+        readonly CancellationTokenSource _stopping = new CancellationTokenSource();
+        readonly ConcurrentQueue<QueuedMessage> _messages = new ConcurrentQueue<QueuedMessage>();
+        VaultCallContext _callContext;
+
+        struct QueuedMessage
+        {
+            public bool IsDebug;
+            public string Text;
+        }
+
+        /// <summary>The token and message sinks handed to the client for this invocation.</summary>
+        protected VaultCallContext CallContext => _callContext ?? (_callContext = new VaultCallContext(
+            _stopping.Token,
+            text => _messages.Enqueue(new QueuedMessage { Text = text }),
+            text => _messages.Enqueue(new QueuedMessage { IsDebug = true, Text = text })));
+
+        protected CancellationToken StopToken => _stopping.Token;
+
+        protected override void StopProcessing() => _stopping.Cancel();
+
+        /// <summary>Writes the queued verbose and debug lines. Only on the pipeline thread.</summary>
+        protected void FlushMessages()
+        {
+            while (_messages.TryDequeue(out QueuedMessage m))
+            {
+                if (m.IsDebug) WriteDebug(m.Text); else WriteVerbose(m.Text);
+            }
+        }
+
+        /// <summary>Waits for a client call on the pipeline thread, writing its messages while it runs.</summary>
+        protected T Wait<T>(Task<T> task)
+        {
+            while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(50)) FlushMessages();
+            FlushMessages();
+            return task.GetAwaiter().GetResult();
+        }
+
+        protected void Wait(Task task)
+        {
+            while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(50)) FlushMessages();
+            FlushMessages();
+            task.GetAwaiter().GetResult();
+        }
+
+        /// <summary>A failure for one input: the command goes on with the next.</summary>
+        protected void WriteFailure(Exception e, object target)
+        {
+            FlushMessages();
+            WriteError(ToErrorRecord(e, target));
+        }
+
+        /// <summary>A failure that ends the command.</summary>
+        protected void ThrowFailure(Exception e, object target)
+        {
+            FlushMessages();
+            ThrowTerminatingError(ToErrorRecord(e, target));
+        }
+
+        /// <summary>
+        /// True when the exception is Ctrl+C rather than a failure: the caller must then let PowerShell stop
+        /// the pipeline instead of writing an error.
+        /// </summary>
+        protected bool IsStop(Exception e) => e is OperationCanceledException && StopToken.IsCancellationRequested;
+
+        internal static ErrorRecord ToErrorRecord(Exception e, object target)
+        {
+            if (e is VaultException vault)
+            {
+                var record = new ErrorRecord(vault, vault.ErrorType, CategoryOf(vault), target);
+                string message = vault.Message;
+                if (!string.IsNullOrEmpty(vault.Hint)) message += " " + vault.Hint;
+                // The hint goes into the message itself: Windows PowerShell never shows RecommendedAction, and
+                // PowerShell 7 would show it twice.
+                record.ErrorDetails = new ErrorDetails(message);
+                return record;
+            }
+            return new ErrorRecord(e, "VaultStagingError", ErrorCategory.NotSpecified, target);
+        }
+
+        internal static ErrorCategory CategoryOf(VaultException e)
+        {
+            switch (e.ErrorType)
+            {
+                case "INVALID_SESSION_ID":
+                case "USERNAME_OR_PASSWORD_INCORRECT":
+                case "AUTHENTICATION_FAILED":
+                case "NO_PASSWORD_PROVIDED":
+                case "INACTIVE_USER":
+                case "USER_LOCKED_OUT":
+                case "PASSWORD_CHANGE_REQUIRED":
+                    return ErrorCategory.AuthenticationError;
+                case "INSUFFICIENT_ACCESS": return ErrorCategory.PermissionDenied;
+                case "WRONG_VAULT": return ErrorCategory.SecurityError;
+                case "INVALID_DATA":
+                case "PARAMETER_REQUIRED":
+                case "MALFORMED_URL":
+                case "ATTRIBUTE_NOT_SUPPORTED":
+                case "INVALID_FILTER":
+                case "InvalidArgument":
+                    return ErrorCategory.InvalidArgument;
+                case "OPERATION_NOT_ALLOWED":
+                case "CONFIGURATION_MODE_ENABLED":
+                case "METHOD_NOT_SUPPORTED":
+                    return ErrorCategory.InvalidOperation;
+                case "RACE_CONDITION":
+                case "OPERATION_IN_PROGRESS":
+                    return ErrorCategory.ResourceBusy;
+                case "API_LIMIT_EXCEEDED":
+                case "EXCEEDS_FILE_MAX_SIZE":
+                    return ErrorCategory.LimitsExceeded;
+                case "ITEM_NAME_EXISTS": return ErrorCategory.ResourceExists;
+                case "USER_NOT_FOUND": return ErrorCategory.ObjectNotFound;
+                case "NotConnected": return ErrorCategory.ConnectionError;
+                case "TIMEOUT": return ErrorCategory.OperationTimeout;
+                case "TRANSPORT_ERROR": return ErrorCategory.ConnectionError;
+                case "HTTP_ERROR": return ErrorCategory.ProtocolError;
+            }
+            return e.Kind == VaultFailureKind.Input ? ErrorCategory.InvalidArgument : ErrorCategory.NotSpecified;
+        }
+
+        public void Dispose() => _stopping.Dispose();
+    }
+}
