@@ -89,7 +89,7 @@ namespace VaultStaging.Commands
                     case SessionIdSet: connecting = VaultClient.ConnectWithSessionIdAsync(baseUri, SessionId, options, CallContext); break;
                     default: connecting = VaultClient.ConnectWithPasswordAsync(baseUri, UserNameOf(Credential), Credential.Password, options, CallContext); break;
                 }
-                client = Wait(connecting);
+                client = Await(connecting);
             }
             catch (Exception e) when (!IsStop(e) && (e is VaultException))
             {

@@ -28,7 +28,7 @@ namespace VaultStaging.Commands
             if (!connection.IsConnected) return;
             try
             {
-                Wait(connection.Client.DisconnectAsync(CallContext));
+                Await(connection.Client.DisconnectAsync(CallContext));
                 WriteVerbose($"Disconnected {connection}.");
             }
             catch (VaultException e)

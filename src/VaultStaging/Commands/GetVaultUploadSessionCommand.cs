@@ -52,7 +52,7 @@ namespace VaultStaging.Commands
         {
             try
             {
-                WriteSession(Wait(Client.GetUploadSessionAsync(id, CallContext)));
+                WriteSession(Await(Client.GetUploadSessionAsync(id, CallContext)));
             }
             catch (VaultException e)
             {

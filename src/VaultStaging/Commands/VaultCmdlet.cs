@@ -44,14 +44,14 @@ namespace VaultStaging.Commands
         }
 
         /// <summary>Waits for a client call on the pipeline thread, writing its messages while it runs.</summary>
-        protected T Wait<T>(Task<T> task)
+        protected T Await<T>(Task<T> task)
         {
             while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(50)) FlushMessages();
             FlushMessages();
             return task.GetAwaiter().GetResult();
         }
 
-        protected void Wait(Task task)
+        protected void Await(Task task)
         {
             while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(50)) FlushMessages();
             FlushMessages();

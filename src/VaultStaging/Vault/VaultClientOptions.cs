@@ -43,6 +43,9 @@ namespace VaultStaging.Vault
             }
         }
 
+        /// <summary>Vault allows one status read per job every 10 seconds; faster reads get API_LIMIT_EXCEEDED.</summary>
+        public TimeSpan JobStatusInterval { get; set; } = TimeSpan.FromSeconds(10);
+
         /// <summary>How long one attempt of one call may take, headers and body.</summary>
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(300);
 

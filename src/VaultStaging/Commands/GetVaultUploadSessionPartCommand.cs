@@ -1,0 +1,41 @@
+using System;
+using System.Management.Automation;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Commands
+{
+    /// <summary>The parts uploaded so far to an upload session, in part-number order.</summary>
+    [Cmdlet(VerbsCommon.Get, "VaultUploadSessionPart")]
+    [OutputType(typeof(UploadSessionPart))]
+    public sealed class GetVaultUploadSessionPartCommand : VaultConnectedCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("UploadSessionId")]
+        [ValidateNotNullOrEmpty]
+        public string[] Id { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            foreach (string id in Id)
+            {
+                try
+                {
+                    foreach (UploadSessionPart part in Client.ListUploadSessionParts(id, CallContext))
+                    {
+                        FlushMessages();
+                        WriteObject(part);
+                    }
+                    FlushMessages();
+                }
+                catch (VaultException e)
+                {
+                    WriteFailure(e, id);
+                }
+                catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+                {
+                    throw new PipelineStoppedException();
+                }
+            }
+        }
+    }
+}
