@@ -1,0 +1,344 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security;
+using VaultStaging.Emulator;
+using VaultStaging.Tests.Infrastructure;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Tests.Client;
+
+/// <summary>
+/// The Vault client over real HTTP to the in-process emulator: login, listing, error mapping, retries,
+/// re-login and the calls that must never be sent twice. No PowerShell here.
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class VaultClientTests
+{
+    private readonly EmulatorFixture _emu;
+
+    public VaultClientTests(EmulatorFixture emu)
+    {
+        _emu = emu;
+        _emu.Reset();
+    }
+
+    private static SecureString Secure(string text)
+    {
+        var s = new SecureString();
+        foreach (char c in text) s.AppendChar(c);
+        s.MakeReadOnly();
+        return s;
+    }
+
+    /// <summary>Fast retries so fault tests take milliseconds, not seconds.</summary>
+    private static VaultClientOptions FastRetry(int retries = 3) => new()
+    {
+        Retry = new RetryPolicy { MaximumRetryCount = retries, BaseDelay = TimeSpan.FromMilliseconds(10), MaximumDelay = TimeSpan.FromMilliseconds(50) },
+    };
+
+    private Task<VaultClient> Login(string user, string password, VaultClientOptions? options = null, List<string>? verbose = null) =>
+        VaultClient.ConnectWithPasswordAsync(_emu.BaseUri, user, Secure(password), options ?? FastRetry(),
+            new VaultCallContext(CancellationToken.None, verbose == null ? null : (Action<string>)(m => { lock (verbose) verbose.Add(m); })));
+
+    private Task<VaultClient> Admin(VaultClientOptions? options = null, List<string>? verbose = null) =>
+        Login(EmulatorFixture.AdminUserName, EmulatorFixture.AdminPassword, options, verbose);
+
+    private IReadOnlyList<LogEntry> Calls(string operation) => _emu.State.GetLog().Where(e => e.Operation == operation).ToList();
+
+    [Fact]
+    public async Task Password_login_reports_the_user_and_the_vault()
+    {
+        using var client = await Admin();
+        Assert.Equal(10001000, client.UserId);
+        Assert.Equal(1000, client.VaultId);
+        Assert.Equal("Emulator Vault", client.VaultName);
+        Assert.Equal(VaultAuthenticationMethod.Password, client.AuthenticationMethod);
+    }
+
+    [Fact]
+    public async Task Every_call_sends_the_client_id_the_module_user_agent_and_json_accept()
+    {
+        using var client = await Admin(new VaultClientOptions { ClientId = "acme-runbook_1.0" });
+        _ = client.ListUploadSessions(VaultCallContext.None).ToList();
+        var log = _emu.State.GetLog();
+        Assert.All(log, e =>
+        {
+            Assert.Equal("acme-runbook_1.0", e.ClientId);
+            Assert.StartsWith("VaultStaging/", e.UserAgent);
+            Assert.Contains("application/json", e.Accept);
+        });
+        Assert.Equal("none", log.First(e => e.Operation == "auth").AuthScheme);
+        Assert.NotEqual("none", log.First(e => e.Operation == "list").AuthScheme);
+    }
+
+    [Fact]
+    public async Task Listing_as_admin_gives_the_seed_sessions_with_64_bit_sizes_and_utc_instants()
+    {
+        using var client = await Admin();
+        var sessions = client.ListUploadSessions(VaultCallContext.None).ToList();
+        Assert.Equal(3, sessions.Count);
+        var video = sessions.Single(s => s.Path!.EndsWith("Cholecap-Commercial-2021.mp4"));
+        Assert.Equal(32862312L, video.Size);
+        Assert.Equal(10485760L, video.Uploaded);
+        Assert.Equal(2, video.UploadedParts);
+        Assert.Equal(10001400L, video.Owner);
+        Assert.Equal("Cholecap-Commercial-2021.mp4", video.Name);
+        Assert.Equal(DateTimeKind.Local, video.ExpirationDate!.Value.Kind);
+        // The seed: expiry is 72 hours after creation, whatever the local time zone.
+        Assert.Equal(TimeSpan.FromHours(72), video.ExpirationDate.Value.ToUniversalTime() - video.CreatedDate!.Value.ToUniversalTime());
+    }
+
+    [Fact]
+    public async Task A_non_admin_sees_only_their_own_sessions()
+    {
+        using var bob = await Login(EmulatorFixture.BobUserName, EmulatorFixture.BobPassword);
+        Assert.Empty(bob.ListUploadSessions(VaultCallContext.None));
+        using var jane = await Login(EmulatorFixture.JaneUserName, EmulatorFixture.JanePassword);
+        Assert.Equal(3, jane.ListUploadSessions(VaultCallContext.None).Count());
+    }
+
+    [Fact]
+    public async Task Listing_follows_next_page_to_the_end()
+    {
+        _emu.State.Options.ListPageSize = 1;
+        using var client = await Admin();
+        var ids = client.ListUploadSessions(VaultCallContext.None).Select(s => s.Id).ToList();
+        Assert.Equal(3, ids.Distinct().Count());
+        Assert.Equal(3, Calls("list").Count);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_Vaults_error_type_with_a_hint()
+    {
+        var e = await Assert.ThrowsAsync<VaultException>(() => Login(EmulatorFixture.AdminUserName, "not-the-password"));
+        Assert.Equal("USERNAME_OR_PASSWORD_INCORRECT", e.ErrorType);
+        Assert.Equal(VaultFailureKind.Vault, e.Kind);
+        Assert.Contains("-Credential", e.Hint);
+        Assert.DoesNotContain("not-the-password", e.Message);
+    }
+
+    [Fact]
+    public async Task A_session_for_another_vault_is_refused_and_ended()
+    {
+        var e = await Assert.ThrowsAsync<VaultException>(() => Login("outsider@emulator.vault", "Out-Pass!word3"));
+        Assert.Equal("WRONG_VAULT", e.ErrorType);
+        Assert.Contains("Other Vault", e.Message);
+        Assert.Single(Calls("logout"));
+    }
+
+    [Fact]
+    public async Task A_token_connection_learns_who_it_is_from_vaults_headers()
+    {
+        string token = _emu.State.GetToken(EmulatorFixture.JaneUserName)!;
+        using var client = await VaultClient.ConnectWithTokenAsync(_emu.BaseUri, Secure(token), FastRetry(), VaultCallContext.None);
+        Assert.Equal(10001400, client.UserId);
+        Assert.Equal(1000, client.VaultId);
+        Assert.Equal("Bearer", Calls("versions").Single().AuthScheme, ignoreCase: true);
+    }
+
+    [Fact]
+    public async Task A_bad_token_fails_at_connect_with_INVALID_SESSION_ID()
+    {
+        var e = await Assert.ThrowsAsync<VaultException>(() =>
+            VaultClient.ConnectWithTokenAsync(_emu.BaseUri, Secure("veeva-vault-nope"), FastRetry(), VaultCallContext.None));
+        Assert.Equal("INVALID_SESSION_ID", e.ErrorType);
+        Assert.Contains("Connect-Vault", e.Message);
+    }
+
+    [Fact]
+    public async Task Transient_503s_are_retried_until_the_listing_succeeds()
+    {
+        using var client = await Admin();
+        _emu.State.AddFault(new FaultSpec { Kind = "http-status", Operation = "list", Status = 503, Count = 2 });
+        var verbose = new List<string>();
+        var sessions = client.ListUploadSessions(new VaultCallContext(CancellationToken.None, verbose.Add)).ToList();
+        Assert.Equal(3, sessions.Count);
+        Assert.Equal(3, Calls("list").Count);
+        Assert.Equal(2, verbose.Count(v => v.Contains("Retry")));
+    }
+
+    [Fact]
+    public async Task An_HTML_error_page_names_the_status_and_content_type_not_a_parser_error()
+    {
+        using var client = await Admin(FastRetry(retries: 0));
+        _emu.State.AddFault(new FaultSpec { Kind = "http-status", Operation = "list", Status = 502 });
+        var e = Assert.Throws<VaultException>(() => client.ListUploadSessions(VaultCallContext.None).ToList());
+        Assert.Equal("HTTP_ERROR", e.ErrorType);
+        Assert.Equal(502, e.HttpStatus);
+        Assert.Equal("text/html", e.ContentType);
+        Assert.Contains("502", e.Message);
+        Assert.Contains("text/html", e.Message);
+        Assert.DoesNotContain("JsonReader", e.Message);
+        Assert.DoesNotContain("<", e.Message);
+    }
+
+    [Fact]
+    public async Task A_truncated_listing_is_read_again_without_duplicates()
+    {
+        using var client = await Admin();
+        _emu.State.AddFault(new FaultSpec { Kind = "truncate", Operation = "list", Apply = true });
+        var ids = client.ListUploadSessions(VaultCallContext.None).Select(s => s.Id).ToList();
+        Assert.Equal(3, ids.Count);
+        Assert.Equal(3, ids.Distinct().Count());
+        Assert.Equal(2, Calls("list").Count);
+    }
+
+    [Fact]
+    public async Task A_dropped_connection_mid_body_is_retried()
+    {
+        using var client = await Admin();
+        _emu.State.AddFault(new FaultSpec { Kind = "drop", Operation = "list", Apply = true });
+        Assert.Equal(3, client.ListUploadSessions(VaultCallContext.None).Count());
+    }
+
+    [Fact]
+    public async Task An_expired_password_session_logs_in_again_once_and_repeats_the_call()
+    {
+        using var client = await Admin();
+        _emu.State.AddFault(new FaultSpec { Kind = "expire-session", Operation = "list" });
+        Assert.Equal(3, client.ListUploadSessions(VaultCallContext.None).Count());
+        Assert.Equal(2, Calls("auth").Count);
+    }
+
+    [Fact]
+    public async Task An_expired_token_session_fails_clearly_without_a_login()
+    {
+        string token = _emu.State.GetToken(EmulatorFixture.AdminUserName)!;
+        using var client = await VaultClient.ConnectWithTokenAsync(_emu.BaseUri, Secure(token), FastRetry(), VaultCallContext.None);
+        _emu.State.AddFault(new FaultSpec { Kind = "expire-session", Operation = "list" });
+        var e = Assert.Throws<VaultException>(() => client.ListUploadSessions(VaultCallContext.None).ToList());
+        Assert.Equal("INVALID_SESSION_ID", e.ErrorType);
+        Assert.Contains("Connect-Vault", e.Message);
+        Assert.Empty(Calls("auth"));
+    }
+
+    [Fact]
+    public async Task A_session_near_vaults_48_hour_limit_is_renewed_before_use()
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        var options = FastRetry();
+        options.UtcNow = () => now;
+        using var client = await Admin(options);
+        now = now.AddHours(47.6);
+        _ = client.ListUploadSessions(VaultCallContext.None).ToList();
+        Assert.Equal(2, Calls("auth").Count);
+    }
+
+    [Fact]
+    public async Task API_LIMIT_EXCEEDED_is_waited_out_and_reported()
+    {
+        var options = FastRetry();
+        options.Retry.MaximumDelay = TimeSpan.FromMilliseconds(20); // caps Vault's long back-off for the test
+        using var client = await Admin(options);
+        _emu.State.AddFault(new FaultSpec { Kind = "api-limit", Operation = "list" });
+        var verbose = new List<string>();
+        Assert.Equal(3, client.ListUploadSessions(new VaultCallContext(CancellationToken.None, verbose.Add)).Count());
+        Assert.Contains(verbose, v => v.Contains("API_LIMIT_EXCEEDED"));
+    }
+
+    [Fact]
+    public async Task Burst_throttling_shows_in_verbose()
+    {
+        using var client = await Admin();
+        _emu.State.AddFault(new FaultSpec { Kind = "burst-delay", Operation = "list", DelayMs = 50, Remaining = 3 });
+        var verbose = new List<string>();
+        _ = client.ListUploadSessions(new VaultCallContext(CancellationToken.None, verbose.Add)).ToList();
+        Assert.Contains(verbose, v => v.Contains("delayed the answer by 50 ms"));
+        Assert.Contains(verbose, v => v.Contains("burst budget low"));
+    }
+
+    [Fact]
+    public async Task A_create_whose_answer_was_lost_is_found_instead_of_made_twice()
+    {
+        using var client = await Login(EmulatorFixture.JaneUserName, EmulatorFixture.JanePassword);
+        _emu.State.AddFault(new FaultSpec { Kind = "fail-after-apply", Operation = "create", Status = 502 });
+        var session = await client.CreateUploadSessionOnceAsync("/lost/answer.bin", 12_000_000, false, VaultCallContext.None);
+        Assert.EndsWith("/lost/answer.bin", session.Path);
+        Assert.Single(Calls("create"));
+        Assert.Single(client.ListUploadSessions(VaultCallContext.None), s => s.Path!.EndsWith("/lost/answer.bin"));
+    }
+
+    [Fact]
+    public async Task A_commit_whose_answer_was_lost_is_never_sent_twice()
+    {
+        using var client = await Login(EmulatorFixture.JaneUserName, EmulatorFixture.JanePassword);
+        var session = await client.CreateUploadSessionAsync("/commit/once.bin", 10, false, VaultCallContext.None);
+        await client.UploadPartAsync(session.Id!, 1, 10, () => new ByteArrayContent(new byte[10]), VaultCallContext.None);
+        _emu.State.AddFault(new FaultSpec { Kind = "fail-after-apply", Operation = "commit", Status = 504 });
+        var e = await Assert.ThrowsAsync<VaultException>(() => client.CommitUploadSessionOnceAsync(session.Id!, VaultCallContext.None));
+        Assert.Equal("COMMIT_UNCONFIRMED", e.ErrorType);
+        Assert.Single(Calls("commit"));
+    }
+
+    [Fact]
+    public async Task A_commit_that_never_arrived_is_sent_again()
+    {
+        using var client = await Login(EmulatorFixture.JaneUserName, EmulatorFixture.JanePassword);
+        var session = await client.CreateUploadSessionAsync("/commit/again.bin", 10, false, VaultCallContext.None);
+        await client.UploadPartAsync(session.Id!, 1, 10, () => new ByteArrayContent(new byte[10]), VaultCallContext.None);
+        _emu.State.AddFault(new FaultSpec { Kind = "http-status", Operation = "commit", Status = 502 });
+        var job = await client.CommitUploadSessionOnceAsync(session.Id!, VaultCallContext.None);
+        Assert.True(job.JobId > 0);
+        Assert.Equal(2, Calls("commit").Count);
+        Assert.True(_emu.State.GetStagedFile("/u10001400/commit/again.bin")!.Exists);
+    }
+
+    [Fact]
+    public async Task Cancelling_stops_a_slow_call_at_once()
+    {
+        using var client = await Admin();
+        _emu.State.AddFault(new FaultSpec { Kind = "slow", Operation = "list", DelayMs = 30000 });
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var watch = Stopwatch.StartNew();
+        Assert.ThrowsAny<OperationCanceledException>(() => client.ListUploadSessions(new VaultCallContext(cts.Token)).ToList());
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_timeout_is_reported_as_TIMEOUT_with_the_limit()
+    {
+        var options = FastRetry(retries: 0);
+        options.Timeout = TimeSpan.FromMilliseconds(300);
+        using var client = await Admin(options);
+        _emu.State.AddFault(new FaultSpec { Kind = "slow", Operation = "list", DelayMs = 5000 });
+        var e = Assert.Throws<VaultException>(() => client.ListUploadSessions(VaultCallContext.None).ToList());
+        Assert.Equal("TIMEOUT", e.ErrorType);
+        Assert.True(e.IsTransient);
+    }
+
+    [Fact]
+    public async Task Nothing_reaches_a_closed_port_and_the_error_says_so()
+    {
+        var port = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        port.Start();
+        int free = ((IPEndPoint)port.LocalEndpoint).Port;
+        port.Stop();
+        var e = await Assert.ThrowsAsync<VaultException>(() => VaultClient.ConnectWithPasswordAsync(
+            new Uri($"http://127.0.0.1:{free}/"), "a", Secure("b"), FastRetry(retries: 1), VaultCallContext.None));
+        Assert.Equal("TRANSPORT_ERROR", e.ErrorType);
+        Assert.False(e.MayHaveBeenApplied);
+    }
+
+    [Fact]
+    public async Task Disconnect_ends_the_session_on_the_server()
+    {
+        var client = await Admin();
+        await client.DisconnectAsync(VaultCallContext.None);
+        Assert.True(client.IsDisposed);
+        Assert.Single(Calls("logout"));
+        var e = Assert.Throws<VaultException>(() => client.ListUploadSessions(VaultCallContext.None).ToList());
+        Assert.Equal("NotConnected", e.ErrorType);
+    }
+
+    [Fact]
+    public async Task Unknown_and_foreign_ids_are_Vault_errors_and_dot_ids_are_refused_before_any_call()
+    {
+        using var client = await Login(EmulatorFixture.BobUserName, EmulatorFixture.BobPassword);
+        var unknown = await Assert.ThrowsAsync<VaultException>(() => client.GetUploadSessionAsync("no-such-id", VaultCallContext.None));
+        Assert.Equal(VaultFailureKind.Vault, unknown.Kind);
+        _emu.State.ClearLog();
+        var dots = await Assert.ThrowsAsync<VaultInputException>(() => client.GetUploadSessionAsync("..", VaultCallContext.None));
+        Assert.Equal("Id", dots.ParameterName);
+        Assert.Empty(_emu.State.GetLog());
+    }
+}
