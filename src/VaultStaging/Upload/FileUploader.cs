@@ -182,7 +182,7 @@ namespace VaultStaging.Upload
             ResumeDecision decision = await ResumePlanner.DecideAsync(plan, existing.Size, remote, request.LocalPath, 1, ctx.CancellationToken).ConfigureAwait(false);
             if (decision.CanResume) return (existing, plan, decision);
 
-            ctx.Verbose($"Upload session {existing.Id} for {request.Destination} cannot be continued ({decision.Reason}); aborting it and starting again.");
+            ctx.Verbose($"Upload session {existing.Id} for {request.Destination}: {decision.Reason} Aborting the old session.");
             await _client.AbortUploadSessionAsync(existing.Id, ctx).ConfigureAwait(false);
             return (null, plan, null);
         }

@@ -77,8 +77,8 @@ namespace VaultStaging.Upload
             if (needed > maxPart)
                 throw new VaultInputException("Path",
                     $"{theFile} is {Bytes(fileSize)}; with API {version} an upload session takes at most {maxCount} parts of at most " +
-                    $"{Bytes(maxPart)}, that is {Bytes(maxCount * maxPart)}. " +
-                    (v262 ? "" : $"Use API v26.2 or later, which allows {MaxPartCountFromV262} parts."));
+                    $"{Bytes(maxPart)}, that is {Bytes(maxCount * maxPart)}." +
+                    (v262 ? "" : $" Use API v26.2 or later, which allows {MaxPartCountFromV262} parts."));
 
             long defaultSize = Math.Min(maxPart, Math.Max(MinPartSize, CeilDiv(needed, MiB) * MiB));
             if (partSize == null)

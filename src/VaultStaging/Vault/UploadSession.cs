@@ -49,6 +49,12 @@ namespace VaultStaging
         /// <summary>Whether the committed file replaces an existing one. Older API versions do not report it.</summary>
         public bool? Overwrite { get; set; }
 
+        /// <summary>
+        /// Bytes still to upload. Lets a filter be written without a script block:
+        /// <c>Where-Object BytesRemaining -gt 0</c> (PowerShell's <c>Where-Object Uploaded -lt Size</c> compares with the text "Size").
+        /// </summary>
+        public long BytesRemaining => Math.Max(0, Size - Uploaded);
+
         /// <summary>Uploaded as a percentage of Size, one decimal.</summary>
         public double PercentComplete => Size > 0 ? Math.Round(100.0 * Uploaded / Size, 1) : 0;
 

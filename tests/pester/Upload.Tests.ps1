@@ -1,0 +1,242 @@
+#Requires -Version 7.0
+# The upload-session lifecycle end to end: real pwsh, the built module, the emulator as a child process,
+# real files on disk. The emulator's request log and its staged files are the proof.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestEmulator.psm1') -Force
+    Import-Module (Get-TestModulePath) -Force
+    $script:emu = Start-TestEmulator
+    $script:jane = $emu.Users['jane']
+    $script:work = Join-Path ([IO.Path]::GetTempPath()) ("vaultstaging-upload-" + [guid]::NewGuid().ToString('N'))
+    $null = New-Item -ItemType Directory -Path $work
+
+    function New-RandomFile([string] $Name, [long] $Bytes, [int] $Seed = 1) {
+        $path = Join-Path $script:work $Name
+        $rng = [Random]::new($Seed)
+        $buffer = [byte[]]::new([Math]::Min($Bytes, 8MB))
+        $stream = [IO.File]::Create($path)
+        try {
+            $left = $Bytes
+            while ($left -gt 0) {
+                $rng.NextBytes($buffer)
+                $n = [int][Math]::Min($left, $buffer.Length)
+                $stream.Write($buffer, 0, $n)
+                $left -= $n
+            }
+        } finally { $stream.Dispose() }
+        $path
+    }
+
+    function Get-Staged([string] $StagingPath) {
+        Invoke-EmulatorControl -Path ("staged?path=" + [uri]::EscapeDataString($StagingPath))
+    }
+
+    function Get-Sha256([string] $Path) { (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash.ToLowerInvariant() }
+
+    function Get-Log {
+        # Invoke-RestMethod writes a JSON array as one object: unroll it into entries.
+        $log = Invoke-EmulatorControl -Path log
+        foreach ($entry in $log) { $entry }
+    }
+
+    function Connect-Jane { Connect-Vault -Vault $script:emu.BaseUrl -Credential $script:jane.Credential }
+}
+
+AfterAll {
+    Stop-TestEmulator $script:emu
+    Remove-Item -Recurse -Force $script:work -ErrorAction SilentlyContinue
+}
+
+Describe 'Send-VaultFile' {
+    BeforeEach {
+        Reset-TestEmulator
+        Connect-Jane
+    }
+
+    It 'stages a 200 MiB file of random bytes byte for byte' {
+        $file = New-RandomFile 'big-200.bin' 200MB -Seed 200
+        $result = Send-VaultFile -Path $file -Destination '/videos/' -PassThru
+
+        $result.Destination | Should -Be '/videos/big-200.bin'
+        $result.Status | Should -Be 'Committed'
+        $result.PartsSent | Should -Be $result.PartCount
+        $staged = Get-Staged '/u10001400/videos/big-200.bin'
+        $staged.exists | Should -BeTrue
+        $staged.size | Should -Be 200MB
+        $staged.sha256 | Should -Be (Get-Sha256 $file)
+        # Parts went in numerical order, one after another.
+        $parts = @(Get-Log | Where-Object operation -eq 'upload' | ForEach-Object partNumber)
+        $parts | Should -Be (1..$result.PartCount)
+    }
+
+    It 'finishes an upload whose pwsh was killed, without sending again the parts already there' {
+        $file = New-RandomFile 'killed.bin' 40MB -Seed 7       # 8 parts of 5 MiB
+        # Part 5 hangs, so the child is surely in the middle of the upload when it is killed.
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'slow'; operation = 'upload'; partNumber = 5; delayMs = 60000 }
+        $script_ = @"
+Import-Module '$(Get-TestModulePath)'
+Connect-Vault -Vault '$($emu.BaseUrl)' -Credential ([pscredential]::new('$($jane.UserName)', (ConvertTo-SecureString '$($jane.Password)' -AsPlainText -Force)))
+Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed.bin'
+"@
+        $child = Start-Process -FilePath dotnet -ArgumentList @('pwsh', '-NoProfile', '-NonInteractive', '-Command', $script_) -PassThru -RedirectStandardOutput (Join-Path $work 'child.out') -RedirectStandardError (Join-Path $work 'child.err')
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while (@(Get-Log | Where-Object { $_.operation -eq 'upload' -and $_.status -eq 200 }).Count -lt 4) {
+            if ([DateTime]::UtcNow -gt $deadline) { $child.Kill($true); throw 'The child never uploaded 4 parts.' }
+            Start-Sleep -Milliseconds 100
+        }
+        $child.Kill($true)
+        $child.WaitForExit()
+        $null = Invoke-EmulatorControl -Method Delete -Path faults
+        $before = @(Get-Log | Where-Object { $_.operation -eq 'upload' -and $_.status -eq 200 } | ForEach-Object partNumber)
+
+        $result = Send-VaultFile -LiteralPath $file -Destination '/resume/killed.bin' -PassThru
+
+        $result.Resumed | Should -BeTrue
+        $result.PartsAlreadyThere | Should -Be $before.Count
+        $after = @(Get-Log | Where-Object { $_.operation -eq 'upload' -and $_.status -eq 200 } | ForEach-Object partNumber)
+        $sentAgain = $after | Select-Object -Skip $before.Count
+        $sentAgain | Should -Be (($before.Count + 1)..8)
+        @(Get-Log | Where-Object operation -eq 'create').Count | Should -Be 1
+        (Get-Staged '/u10001400/resume/killed.bin').sha256 | Should -Be (Get-Sha256 $file)
+    }
+
+    It 'sends a part again when Vault reports another MD5 for it' {
+        $file = New-RandomFile 'corrupt.bin' 12MB -Seed 3       # 3 parts
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'corrupt-part'; operation = 'upload'; partNumber = 2 }
+        $all = Send-VaultFile -Path $file -Destination '/c/corrupt.bin' -PassThru -Verbose 4>&1
+        $result = $all | Where-Object { $_ -is [VaultStaging.Upload.UploadResult] }
+        @(Get-Log | Where-Object { $_.operation -eq 'upload' } | ForEach-Object partNumber) | Should -Be @(1, 2, 2, 3)
+        @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Part 2 *damaged*' }).Count | Should -Be 1
+        (Get-Staged '/u10001400/c/corrupt.bin').sha256 | Should -Be (Get-Sha256 $file)
+        $result.Status | Should -Be 'Committed'
+    }
+
+    It 'fails clearly and keeps the session when a part keeps arriving damaged' {
+        $file = New-RandomFile 'always-corrupt.bin' 6MB -Seed 4
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'corrupt-part'; operation = 'upload'; partNumber = 1; count = -1 }
+        Send-VaultFile -Path $file -Destination '/c/always.bin' -ErrorVariable failure -ErrorAction SilentlyContinue
+        $failure.Count | Should -Be 1
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'PART_MD5_MISMATCH,*'
+        "$($failure[0])" | Should -BeLike '*run the same Send-VaultFile command again*'
+        @(Get-VaultUploadSession | Where-Object Path -like '*/c/always.bin').Count | Should -Be 1
+    }
+
+    It 'uploads a folder of files concurrently, never more at once than -ThrottleLimit' {
+        $folder = Join-Path $work 'many'
+        $null = New-Item -ItemType Directory -Path $folder
+        1..8 | ForEach-Object { $null = Move-Item (New-RandomFile "f$_.bin" 6MB -Seed $_) $folder }
+        # Slow parts make the uploads overlap in time.
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'slow'; operation = 'upload'; delayMs = 150; count = -1 }
+
+        $results = Get-ChildItem $folder -File | Send-VaultFile -Destination '/many/' -ThrottleLimit 3 -PassThru
+
+        $results.Count | Should -Be 8
+        $active = 0; $peak = 0
+        foreach ($entry in Get-Log | Sort-Object seq) {
+            if ($entry.operation -eq 'create' -and $entry.status -eq 200) { $active++; $peak = [Math]::Max($peak, $active) }
+            if ($entry.operation -eq 'commit' -and $entry.status -eq 200) { $active-- }
+        }
+        $peak | Should -Be 3
+        foreach ($f in Get-ChildItem $folder -File) {
+            (Get-Staged "/u10001400/many/$($f.Name)").sha256 | Should -Be (Get-Sha256 $f.FullName)
+        }
+    }
+
+    It 'waits for the commit job with -Wait' {
+        $file = New-RandomFile 'wait.bin' 1MB -Seed 5
+        (Send-VaultFile -Path $file -Destination '/w/wait.bin' -Wait -PassThru).Status | Should -Be 'SUCCESS'
+    }
+
+    It 'refuses bad input before any call that could change the vault: <Case>' -ForEach @(
+        @{ Case = 'missing file'; Arguments = @{ Path = '/no/such/file.bin'; Destination = '/x/' }; Id = 'InvalidArgument' }
+        @{ Case = 'a folder'; Arguments = @{ LiteralPath = [IO.Path]::GetTempPath(); Destination = '/x/' }; Id = 'InvalidArgument' }
+        @{ Case = 'part size too small'; Arguments = @{ Path = 'SMALL'; Destination = '/x/'; PartSize = 1MB }; Id = 'InvalidArgument' }
+        @{ Case = 'part size too large'; Arguments = @{ Path = 'SMALL'; Destination = '/x/'; PartSize = 60MB }; Id = 'InvalidArgument' }
+        @{ Case = 'destination with ..'; Arguments = @{ Path = 'SMALL'; Destination = '/x/../y.bin' }; Id = 'InvalidArgument' }
+        @{ Case = 'empty file'; Arguments = @{ Path = 'EMPTY'; Destination = '/x/' }; Id = 'InvalidArgument' }
+        @{ Case = 'several files to one file name'; Arguments = @{ Path = 'BOTH'; Destination = '/x/one.bin' }; Id = 'InvalidArgument' }
+    ) {
+        $small = New-RandomFile 'small.bin' 100 -Seed 9
+        $empty = Join-Path $work 'empty.bin'; $null = New-Item -ItemType File -Path $empty -Force
+        $arguments = $Arguments.Clone()
+        if ($arguments.Path -eq 'SMALL') { $arguments.Path = $small }
+        if ($arguments.Path -eq 'EMPTY') { $arguments.Path = $empty }
+        if ($arguments.Path -eq 'BOTH') { $arguments.Path = @($small, (New-RandomFile 'small2.bin' 100 -Seed 10)) }
+        $null = Invoke-EmulatorControl -Method Delete -Path log
+
+        $errors = $null
+        try { Send-VaultFile @arguments -ErrorVariable errors -ErrorAction SilentlyContinue } catch { $errors = @($_) }
+
+        @($errors).Count | Should -BeGreaterThan 0
+        $errors[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        "$($errors[0])" | Should -Not -BeLike '*   at *'          # no .NET stack trace
+        @(Get-Log | Where-Object { $_.method -ne 'GET' }).Count | Should -Be 0
+    }
+}
+
+Describe 'Upload session cmdlets' {
+    BeforeEach {
+        Reset-TestEmulator
+        Connect-Jane
+    }
+
+    It 'creates a session, lists its parts and aborts it' {
+        $s = New-VaultUploadSession -Path '/cmd/new.bin' -Size 12MB
+        $s | Should -BeOfType ([VaultStaging.UploadSession])
+        $s.Size | Should -Be 12MB
+        @(Get-VaultUploadSessionPart -Id $s.Id).Count | Should -Be 0
+        $s | Remove-VaultUploadSession -Confirm:$false
+        @(Get-VaultUploadSession | Where-Object Id -eq $s.Id).Count | Should -Be 0
+    }
+
+    It 'lists the parts uploaded so far with their MD5' {
+        $file = New-RandomFile 'parts.bin' 11MB -Seed 11
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'http-status'; operation = 'commit'; status = 400; count = -1 }
+        Send-VaultFile -Path $file -Destination '/p/parts.bin' -ErrorAction SilentlyContinue
+        $parts = Get-VaultUploadSession | Where-Object Path -like '*/p/parts.bin' | Get-VaultUploadSessionPart
+        $parts.PartNumber | Should -Be @(1, 2, 3)
+        $parts[0].Size | Should -Be 5MB
+        $bytes = [IO.File]::ReadAllBytes($file)
+        $md5 = [Security.Cryptography.MD5]::HashData([byte[]]$bytes[0..(5MB - 1)])
+        $parts[0].Md5 | Should -Be ([Convert]::ToHexString($md5).ToLowerInvariant())
+    }
+
+    It 'commits with Complete-VaultUploadSession -Wait and gets the job status' {
+        $s = New-VaultUploadSession -Path '/cmd/commit.bin' -Size 10
+        $null = Invoke-RestMethod -Method Put -Uri "$($emu.BaseUrl)/api/v26.1/services/file_staging/upload/$([uri]::EscapeDataString($s.Id))" `
+            -Headers @{ Authorization = (New-TestVaultSession -User jane); 'X-VaultAPI-FilePartNumber' = '1' } `
+            -ContentType 'application/octet-stream' -Body ([byte[]]::new(10))
+        $job = $s | Complete-VaultUploadSession -Wait -Confirm:$false
+        $job.Status | Should -Be 'SUCCESS'
+        $job.JobId | Should -BeGreaterThan 0
+        (Get-Staged '/u10001400/cmd/commit.bin').exists | Should -BeTrue
+    }
+
+    It 'shows with -WhatIf what it would abort and aborts nothing' {
+        $before = @(Get-VaultUploadSession).Count
+        # "What if" lines go to the host, not to a stream: a transcript records them.
+        $transcript = Join-Path $work 'whatif.txt'
+        $null = Start-Transcript -Path $transcript
+        Get-VaultUploadSession | Where-Object ExpirationDate -lt (Get-Date).AddDays(30) | Remove-VaultUploadSession -WhatIf
+        $null = Stop-Transcript
+        @(Get-Content $transcript | Where-Object { $_ -like 'What if:*Abort*' }).Count | Should -Be $before
+        @(Get-VaultUploadSession).Count | Should -Be $before
+        @(Get-Log | Where-Object operation -eq 'abort').Count | Should -Be 0
+    }
+
+    It 'aborts what comes down the pipeline with -Confirm:$false' {
+        Get-VaultUploadSession | Where-Object { $_.Uploaded -lt $_.Size } | Remove-VaultUploadSession -Confirm:$false
+        @(Get-VaultUploadSession).Count | Should -Be 1
+        @(Get-Log | Where-Object operation -eq 'abort').Count | Should -Be 2
+    }
+
+    It 'turns the 51st active session into a clear error' {
+        # The seed has 3 sessions: 47 more make Vault's 50.
+        1..47 | ForEach-Object { $null = New-VaultUploadSession -Path "/cap/f$_.bin" -Size 100 }
+        New-VaultUploadSession -Path '/cap/one-too-many.bin' -Size 100 -ErrorVariable capped -ErrorAction SilentlyContinue
+        $capped.Count | Should -Be 1
+        $capped[0].FullyQualifiedErrorId | Should -BeLike 'OPERATION_NOT_ALLOWED,*'
+        "$($capped[0])" | Should -BeLike '*Create an upload session for /cap/one-too-many.bin failed*'
+        @(Get-VaultUploadSession).Count | Should -Be 50
+    }
+}
