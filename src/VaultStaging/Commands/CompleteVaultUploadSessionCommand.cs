@@ -14,6 +14,7 @@ namespace VaultStaging.Commands
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("UploadSessionId")]
+        [ArgumentCompleter(typeof(UploadSessionIdCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] Id { get; set; }
 

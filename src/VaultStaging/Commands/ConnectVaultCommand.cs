@@ -23,6 +23,7 @@ namespace VaultStaging.Commands
         /// <summary>The vault's DNS name (myvault.veevavault.com, meaning https) or its https:// address.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(VaultNameCompleter))]
         public string Vault { get; set; }
 
         [Parameter(Mandatory = true, Position = 1, ParameterSetName = CredentialSet)]

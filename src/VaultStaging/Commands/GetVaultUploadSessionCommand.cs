@@ -18,6 +18,7 @@ namespace VaultStaging.Commands
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("UploadSessionId")]
+        [ArgumentCompleter(typeof(UploadSessionIdCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] Id { get; set; }
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 
@@ -13,6 +14,7 @@ namespace VaultStaging.Commands
         sealed class Holder
         {
             public VaultConnection Connection;
+            public readonly List<string> Vaults = new List<string>();
         }
 
         static readonly ConditionalWeakTable<Runspace, Holder> Table = new ConditionalWeakTable<Runspace, Holder>();
@@ -29,7 +31,27 @@ namespace VaultStaging.Commands
             {
                 Runspace runspace = Runspace.DefaultRunspace;
                 if (runspace == null) return;
-                Table.GetValue(runspace, _ => new Holder()).Connection = value;
+                Holder holder = Table.GetValue(runspace, _ => new Holder());
+                holder.Connection = value;
+                if (value == null) return;
+                // What the user would type again: the DNS name for https, the whole address otherwise.
+                string typed = value.BaseUri.StartsWith("https://", System.StringComparison.OrdinalIgnoreCase) ? value.Vault : value.BaseUri.TrimEnd('/');
+                lock (holder.Vaults)
+                {
+                    holder.Vaults.Remove(typed);
+                    holder.Vaults.Insert(0, typed);
+                }
+            }
+        }
+
+        /// <summary>The vaults connected to in this runspace, the latest first (for -Vault completion).</summary>
+        public static IReadOnlyList<string> ConnectedVaults
+        {
+            get
+            {
+                Runspace runspace = Runspace.DefaultRunspace;
+                if (runspace == null || !Table.TryGetValue(runspace, out Holder holder)) return new string[0];
+                lock (holder.Vaults) return holder.Vaults.ToArray();
             }
         }
     }

@@ -51,7 +51,7 @@ namespace VaultStaging.Upload
         public long Size { get; set; }
         public string UploadSessionId { get; set; }
         public long? JobId { get; set; }
-        /// <summary>Committed (job started), or the job's final status with -Wait (SUCCESS, ERRORS_ENCOUNTERED, ...).</summary>
+        /// <summary>Committed (job started); CommittedJobUnknown (the commit answer was lost, but the session is gone, so Vault took it); or with -Wait the job's final status (SUCCESS, ERRORS_ENCOUNTERED, ...).</summary>
         public string Status { get; set; }
         public bool Resumed { get; set; }
         public int PartCount { get; set; }
@@ -124,7 +124,19 @@ namespace VaultStaging.Upload
 
                 progress.Stage = "Committing";
                 onProgress?.Invoke(progress);
-                VaultJob job = await _client.CommitUploadSessionOnceAsync(session.Id, ctx).ConfigureAwait(false);
+                VaultJob job;
+                try
+                {
+                    job = await _client.CommitUploadSessionOnceAsync(session.Id, ctx).ConfigureAwait(false);
+                }
+                catch (VaultException e) when (e.ErrorType == "COMMIT_UNCONFIRMED")
+                {
+                    // Every part was confirmed and the session is gone after our commit: Vault took it. Only
+                    // the job id was lost with the answer, so there is no job to wait for.
+                    ctx.Verbose(e.Message);
+                    result.Status = "CommittedJobUnknown";
+                    return result;
+                }
                 result.JobId = job.JobId;
                 result.Status = "Committed";
                 session = null; // committed: nothing left to resume

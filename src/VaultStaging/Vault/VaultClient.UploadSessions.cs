@@ -106,11 +106,36 @@ namespace VaultStaging.Vault
             return new VaultJob { JobId = jobId.Value, UploadSessionId = id };
         }
 
-        /// <summary>Aborts a session; Vault purges its parts. Repeating it only gets INVALID_DATA for a session already gone.</summary>
-        public Task AbortUploadSessionAsync(string id, VaultCallContext ctx)
+        /// <summary>
+        /// Aborts a session; Vault purges its parts. When the answer is lost, the session's state says whether
+        /// the abort arrived (the session is gone: done) or not (it is sent again), so a retry never turns a
+        /// success into an INVALID_DATA error.
+        /// </summary>
+        public async Task AbortUploadSessionAsync(string id, VaultCallContext ctx)
         {
-            var request = new VaultRequest(HttpMethod.Delete, UploadRoot + "/" + EscapeId(id), "Abort upload session " + id) { Idempotent = true };
-            return SendAsync(request, ctx);
+            var request = new VaultRequest(HttpMethod.Delete, UploadRoot + "/" + EscapeId(id), "Abort upload session " + id) { Idempotent = false };
+            for (int attempt = 1; ; attempt++)
+            {
+                VaultException lost;
+                try
+                {
+                    await SendAsync(request, ctx).ConfigureAwait(false);
+                    return;
+                }
+                catch (VaultException e) when (e.MayHaveBeenApplied && e.IsTransient && attempt <= _options.Retry.MaximumRetryCount)
+                {
+                    lost = e;
+                }
+                ctx.Verbose($"The answer to aborting upload session {id} was lost ({lost.ErrorType}); checking the session.");
+                try
+                {
+                    await GetUploadSessionAsync(id, ctx).ConfigureAwait(false);
+                }
+                catch (VaultException gone) when (gone.ErrorType == "INVALID_DATA")
+                {
+                    return;
+                }
+            }
         }
 
         /// <summary>Reads a job's status into <paramref name="job"/>. Vault allows one read per 10 seconds per job.</summary>
