@@ -84,6 +84,10 @@ namespace VaultStaging.Commands
             {
                 var record = new ErrorRecord(vault, vault.ErrorType, CategoryOf(vault), target);
                 string message = vault.Message;
+                // Bad input names the parameter, so the user knows what to fix without reading the call.
+                if (vault is VaultInputException input && input.ParameterName != null
+                    && message.IndexOf("-" + input.ParameterName, StringComparison.OrdinalIgnoreCase) < 0)
+                    message = "-" + input.ParameterName + ": " + message;
                 if (!string.IsNullOrEmpty(vault.Hint)) message += " " + vault.Hint;
                 // The hint goes into the message itself: Windows PowerShell never shows RecommendedAction, and
                 // PowerShell 7 would show it twice.

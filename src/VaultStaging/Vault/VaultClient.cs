@@ -145,7 +145,20 @@ namespace VaultStaging.Vault
             try
             {
                 // GET /api/ is the cheapest authenticated call; Vault's headers then say who we are.
-                VaultResponse answer = await client.SendAsync(new VaultRequest(HttpMethod.Get, "api/", "Check the " + parameterName), ctx).ConfigureAwait(false);
+                VaultResponse answer;
+                try
+                {
+                    answer = await client.SendAsync(new VaultRequest(HttpMethod.Get, "api/", "Check the " + parameterName), ctx).ConfigureAwait(false);
+                }
+                catch (VaultException e) when (e.ErrorType == "INVALID_SESSION_ID")
+                {
+                    throw new VaultException(e.Kind, e.ErrorType,
+                        $"{VaultAddress.DisplayName(baseUri)} refused the {parameterName}: Vault says it is invalid or expired.",
+                        method == VaultAuthenticationMethod.Token
+                            ? "Check that the whole API access token was given (it starts with veeva-vault-) and that it has not been revoked or expired."
+                            : "Session ids end at logout, after the vault's inactivity timeout and 48 hours after login: get a new one, or connect with -Credential.")
+                    { VaultMessage = e.VaultMessage, Operation = e.Operation, Errors = e.Errors, HttpStatus = e.HttpStatus };
+                }
                 client.UserId = ParseLong(answer.Headers, "X-VaultAPI-UserId");
                 client.VaultId = ParseLong(answer.Headers, "X-VaultAPI-VaultId");
                 return client;

@@ -142,7 +142,8 @@ public sealed class VaultClientTests
         var e = await Assert.ThrowsAsync<VaultException>(() =>
             VaultClient.ConnectWithTokenAsync(_emu.BaseUri, Secure("veeva-vault-nope"), FastRetry(), VaultCallContext.None));
         Assert.Equal("INVALID_SESSION_ID", e.ErrorType);
-        Assert.Contains("Connect-Vault", e.Message);
+        Assert.Contains("refused the Token", e.Message);
+        Assert.Contains("veeva-vault-", e.Hint);
     }
 
     [Fact]
