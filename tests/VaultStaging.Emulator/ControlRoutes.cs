@@ -13,7 +13,7 @@ namespace VaultStaging.Emulator;
 /// | POST   /_emulator/reset      | back to the start-up state                                      |
 /// | GET    /_emulator/info       | baseUrl, stagingRoot, vaultId, users (with passwords and tokens)|
 /// | POST   /_emulator/users      | add a user {userName,password,userId,isAdmin}                   |
-/// | POST   /_emulator/sessions   | add an upload session {owner,path,size,uploaded?,uploadedParts?,createdDate?,overwrite?} |
+/// | POST   /_emulator/sessions   | add an upload session {owner,path,size,uploaded?,uploadedParts?,createdDate?,overwrite?,extraFields?} |
 /// | POST   /_emulator/clock      | {advanceSeconds} or {offsetSeconds} -> {now, offsetSeconds}     |
 /// | GET    /_emulator/log        | request log;  DELETE clears it                                  |
 /// | POST   /_emulator/faults     | add a fault -> {id};  GET lists;  DELETE clears;  DELETE /faults/{id} removes one |
@@ -54,7 +54,7 @@ internal static class ControlRoutes
         c.MapPost("/sessions", async (HttpContext ctx, EmulatorState s) =>
         {
             var r = await BodyAsync<AddSessionRequest>(ctx);
-            return Ok(s.AddUploadSession(r.Owner, r.Path ?? "", r.Size, r.Uploaded, r.UploadedParts, r.CreatedDate, r.Overwrite));
+            return Ok(s.AddUploadSession(r.Owner, r.Path ?? "", r.Size, r.Uploaded, r.UploadedParts, r.CreatedDate, r.Overwrite, r.ExtraFields));
         });
 
         c.MapPost("/clock", async (HttpContext ctx, EmulatorState s) =>
@@ -114,6 +114,8 @@ internal static class ControlRoutes
         public int? UploadedParts { get; set; }
         public DateTimeOffset? CreatedDate { get; set; }
         public bool Overwrite { get; set; }
+        /// <summary>Fields a later Vault version might send; added to the session object as they are.</summary>
+        public Dictionary<string, System.Text.Json.Nodes.JsonNode?>? ExtraFields { get; set; }
     }
 
     private sealed class ClockRequest

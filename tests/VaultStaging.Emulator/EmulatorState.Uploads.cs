@@ -67,7 +67,7 @@ public sealed partial class EmulatorState
     /// <paramref name="path"/> is absolute from the staging root. Parts are synthetic. Not subject to the 50-session cap.
     /// </summary>
     public UploadSessionInfo AddUploadSession(long owner, string path, long size, long uploaded = 0, int? uploadedParts = null,
-        DateTimeOffset? createdDate = null, bool overwrite = false)
+        DateTimeOffset? createdDate = null, bool overwrite = false, Dictionary<string, System.Text.Json.Nodes.JsonNode?>? extraFields = null)
     {
         if (size <= 0) throw new ArgumentException("size must be positive");
         if (uploaded < 0 || uploaded > size) throw new ArgumentException("uploaded must be 0..size");
@@ -82,7 +82,7 @@ public sealed partial class EmulatorState
             var session = new UploadSession
             {
                 Seq = ++_sessionSeq, Id = NewUploadSessionIdLocked(), Path = absolute, Size = size, Owner = owner, Overwrite = overwrite,
-                Created = created, Expiration = created + UploadSessionLifetime, LastUploaded = created,
+                Created = created, Expiration = created + UploadSessionLifetime, LastUploaded = created, ExtraFields = extraFields,
             };
             AddSyntheticParts(session, uploaded, parts);
             _sessions[session.Id] = session;
@@ -510,7 +510,7 @@ public sealed partial class EmulatorState
     private static UploadSessionInfo ToInfoLocked(UploadSession s) => new()
     {
         Id = s.Id, Path = s.Path, Name = s.Name, Size = s.Size, Uploaded = s.Uploaded, UploadedParts = s.Parts.Count, Owner = s.Owner,
-        CreatedDate = s.Created, LastUploadedDate = s.LastUploaded, ExpirationDate = s.Expiration, Overwrite = s.Overwrite, State = s.State,
+        CreatedDate = s.Created, LastUploadedDate = s.LastUploaded, ExpirationDate = s.Expiration, Overwrite = s.Overwrite, State = s.State, ExtraFields = s.ExtraFields,
         Parts = s.Parts.Values.Select(p => new PartInfo { PartNumber = p.Number, Size = p.Size, Md5 = p.Md5, OnDisk = p.FilePath is not null }).ToList(),
     };
 

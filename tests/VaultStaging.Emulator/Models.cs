@@ -158,6 +158,9 @@ public sealed class UploadSessionInfo
     public string State { get; set; } = "active";
 
     public List<PartInfo> Parts { get; set; } = [];
+
+    /// <summary>Extra JSON fields sent with the session object (see POST /_emulator/sessions).</summary>
+    public Dictionary<string, System.Text.Json.Nodes.JsonNode?>? ExtraFields { get; set; }
 }
 
 public sealed class JobInfo
@@ -253,6 +256,9 @@ internal sealed class StoredPart
 
 internal sealed class UploadSession
 {
+    /// <summary>Fields Vault may add in later versions (tests of clients that must keep unknown fields).</summary>
+    public Dictionary<string, System.Text.Json.Nodes.JsonNode?>? ExtraFields { get; set; }
+
     public required long Seq { get; init; }
     public required string Id { get; init; }
     public required string Path { get; init; }

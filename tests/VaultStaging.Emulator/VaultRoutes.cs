@@ -234,7 +234,15 @@ internal static partial class VaultRoutes
     // ---- Helpers -----------------------------------------------------------------------------
 
     /// <summary>The session object, fields in the order of Veeva's create example. Dates like 2020-10-07T18:32:55.000Z.</summary>
-    private static JsonObject SessionJson(EmulatorState state, UploadSessionInfo s, Caller caller) => new()
+    private static JsonObject SessionJson(EmulatorState state, UploadSessionInfo s, Caller caller)
+    {
+        var json = BaseSessionJson(state, s, caller);
+        if (s.ExtraFields is { } extra)
+            foreach (var (name, value) in extra) json[name] = value?.DeepClone();
+        return json;
+    }
+
+    private static JsonObject BaseSessionJson(EmulatorState state, UploadSessionInfo s, Caller caller) => new()
     {
         ["path"] = state.ReportedPath(s.Path, caller),
         ["name"] = s.Name,

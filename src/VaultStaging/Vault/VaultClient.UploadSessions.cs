@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Net.Http;
 using System.Threading.Tasks;
 using Newtonsoft.Json.Linq;
@@ -153,24 +154,50 @@ namespace VaultStaging.Vault
         /// </summary>
         public async Task<UploadSession> CreateUploadSessionOnceAsync(string path, long size, bool overwrite, VaultCallContext ctx)
         {
+            bool lostOne = false;
             for (int attempt = 1; ; attempt++)
             {
                 VaultException lost;
                 try
                 {
-                    return await CreateUploadSessionAsync(path, size, overwrite, ctx).ConfigureAwait(false);
+                    UploadSession created = await CreateUploadSessionAsync(path, size, overwrite, ctx).ConfigureAwait(false);
+                    if (lostOne) await AbortLateDuplicatesAsync(created, ctx).ConfigureAwait(false);
+                    return created;
                 }
                 catch (VaultException e) when (e.MayHaveBeenApplied && e.IsTransient && attempt <= _options.Retry.MaximumRetryCount)
                 {
                     lost = e;
                 }
+                lostOne = true;
                 ctx.Verbose($"The answer to creating an upload session for {path} was lost ({lost.ErrorType}); looking for the session before trying again.");
+                // A request that timed out may still be on its way: give it a moment to land before looking.
+                TimeSpan settle = _options.Retry.NextDelay(attempt, TimeSpan.Zero, lost.RetryAfter) ?? _options.Retry.BaseDelay;
+                await Task.Delay(settle, ctx.CancellationToken).ConfigureAwait(false);
                 UploadSession made = await Task.Run(() => FindUploadSession(path, size, ctx), ctx.CancellationToken).ConfigureAwait(false);
                 if (made != null)
                 {
                     ctx.Verbose($"The session was created after all: {made.Id}.");
                     return made;
                 }
+            }
+        }
+
+        /// <summary>
+        /// After a lost create was followed by a new one, a late arrival of the lost request may have made a
+        /// second session for the same file. It was never handed to anyone: abort it so it does not take one
+        /// of the vault's 50 places for 72 hours.
+        /// </summary>
+        async Task AbortLateDuplicatesAsync(UploadSession kept, VaultCallContext ctx)
+        {
+            string wanted = NormalizeStagingPath(kept.Path);
+            List<UploadSession> twins = await Task.Run(() => ListUploadSessions(ctx)
+                .Where(s => s.Id != kept.Id && s.Size == kept.Size && (!UserId.HasValue || s.Owner == UserId)
+                            && NormalizeStagingPath(s.Path) == wanted)
+                .ToList(), ctx.CancellationToken).ConfigureAwait(false);
+            foreach (UploadSession twin in twins)
+            {
+                ctx.Verbose($"Aborting upload session {twin.Id}: the lost create for {kept.Path} arrived late and made it.");
+                await AbortUploadSessionAsync(twin.Id, ctx).ConfigureAwait(false);
             }
         }
 

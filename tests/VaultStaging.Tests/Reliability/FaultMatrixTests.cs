@@ -42,7 +42,7 @@ public sealed class FaultMatrixTests : IDisposable
         Kind = kind,
         Operation = operation,
         Status = kind == "http-status" ? 502 : null,
-        DelayMs = kind == "slow" ? 3000 : kind == "burst-delay" ? 20 : null,
+        DelayMs = kind == "slow" ? 5000 : kind == "burst-delay" ? 20 : null,
         Remaining = kind == "burst-delay" ? 1 : null,
         // drop and truncate run the request and cut its own answer: the call was applied, the answer lost.
         Apply = kind is "drop" or "truncate",
@@ -55,7 +55,7 @@ public sealed class FaultMatrixTests : IDisposable
         foreach (char c in EmulatorFixture.JanePassword) password.AppendChar(c);
         var options = new VaultClientOptions
         {
-            Timeout = TimeSpan.FromSeconds(1),
+            Timeout = TimeSpan.FromSeconds(2),
             Retry = new RetryPolicy { MaximumRetryCount = 4, BaseDelay = TimeSpan.FromMilliseconds(10), MaximumDelay = TimeSpan.FromMilliseconds(50) },
         };
         return await VaultClient.ConnectWithPasswordAsync(_emu.BaseUri, EmulatorFixture.JaneUserName, password, options, VaultCallContext.None);
