@@ -13,6 +13,7 @@
       Demo   Build, start the emulator (the seed's three upload sessions), connect, print
              Get-VaultUploadSession as a table, disconnect, stop the emulator. With -Vault it connects to
              that vault instead (-Credential, or a prompt).
+      Package Build, then out/package/VaultStaging.<version>.nupkg (PSResourceGet, a local repository).
 
     To add a task: write a function, add it to $Tasks with what it depends on, and to the ValidateSet.
 
@@ -24,7 +25,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package')]
     [string] $Task = 'Build',
 
     # Demo only: a real vault (DNS name or https URL) instead of the emulator.
@@ -113,6 +114,9 @@ function Invoke-BuildTask {
     if (Test-Path (Join-Path $ModuleOut 'System.Management.Automation.dll')) {
         throw 'System.Management.Automation.dll must never ship with the module.'
     }
+    # Help (MAML and the about topic) from docs/help; fails when a parameter has no description.
+    Write-Step 'Generating help from docs/help'
+    $null = & (Join-Path $Root 'tools/New-ExternalHelp.ps1') -SourcePath (Join-Path $Root 'docs/help') -OutputPath $ModuleOut
     # Checks the manifest and that every file it names is there.
     $manifest = Test-ModuleManifest -Path (Join-Path $ModuleOut 'VaultStaging.psd1') -ErrorAction Stop
     Write-Host "Staged $($manifest.Name) $($manifest.Version): $((Get-ChildItem $ModuleOut).Name -join ', ')"
@@ -262,11 +266,17 @@ function Invoke-DemoTask {
     }
 }
 
+function Invoke-PackageTask {
+    Write-Step 'Packaging the module'
+    $null = & (Join-Path $Root 'tools/New-ModulePackage.ps1') -ModulePath $ModuleOut -OutputPath (Join-Path $OutRoot 'package')
+}
+
 # Each task with the tasks it needs first.
 $Tasks = [ordered]@{
     Build = @{ DependsOn = @(); Action = { Invoke-BuildTask } }
     Test  = @{ DependsOn = @('Build'); Action = { Invoke-TestTask } }
     Demo  = @{ DependsOn = @('Build'); Action = { Invoke-DemoTask } }
+    Package = @{ DependsOn = @('Build'); Action = { Invoke-PackageTask } }
 }
 
 $script:Done = [Collections.Generic.HashSet[string]]::new()
