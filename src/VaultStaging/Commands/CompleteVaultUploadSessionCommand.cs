@@ -30,10 +30,10 @@ namespace VaultStaging.Commands
         {
             foreach (string id in Id)
             {
-                try
+                RunFor(id, () =>
                 {
                     string target = Path != null && Id.Length == 1 ? $"{Path} (upload session {id})" : "upload session " + id;
-                    if (!ShouldProcess(target, "Commit")) continue;
+                    if (!ShouldProcess(target, "Commit")) return;
                     VaultJob job = Await(Client.CommitUploadSessionOnceAsync(id, CallContext));
                     if (Id.Length == 1) job.Path = Path;
                     if (Wait.IsPresent)
@@ -47,15 +47,7 @@ namespace VaultStaging.Commands
                         }
                     }
                     WriteObject(job);
-                }
-                catch (VaultException e)
-                {
-                    WriteFailure(e, id);
-                }
-                catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-                {
-                    throw new PipelineStoppedException();
-                }
+                });
             }
         }
 

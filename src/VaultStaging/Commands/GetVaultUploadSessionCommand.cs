@@ -28,42 +28,18 @@ namespace VaultStaging.Commands
             else foreach (string id in Id) GetOne(id);
         }
 
-        void List()
+        /// <summary>A listing that fails cannot go on: a terminating error.</summary>
+        void List() => RunFor(null, () =>
         {
-            try
+            foreach (UploadSession session in Client.ListUploadSessions(CallContext))
             {
-                foreach (UploadSession session in Client.ListUploadSessions(CallContext))
-                {
-                    FlushMessages();
-                    WriteSession(session);
-                }
                 FlushMessages();
+                WriteSession(session);
             }
-            catch (VaultException e)
-            {
-                ThrowFailure(e, null);
-            }
-            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException();
-            }
-        }
+        }, terminating: true);
 
-        void GetOne(string id)
-        {
-            try
-            {
-                WriteSession(Await(Client.GetUploadSessionAsync(id, CallContext)));
-            }
-            catch (VaultException e)
-            {
-                WriteFailure(e, id);
-            }
-            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException();
-            }
-        }
+        /// <summary>One id that fails does not stop the others.</summary>
+        void GetOne(string id) => RunFor(id, () => WriteSession(Await(Client.GetUploadSessionAsync(id, CallContext))));
 
         /// <summary>Fields Vault added after this version become note properties, so nothing Vault sent is hidden.</summary>
         void WriteSession(UploadSession session)

@@ -19,7 +19,7 @@ namespace VaultStaging.Commands
         {
             foreach (string id in Id)
             {
-                try
+                RunFor(id, () =>
                 {
                     foreach (UploadSessionPart part in Client.ListUploadSessionParts(id, CallContext))
                     {
@@ -27,15 +27,7 @@ namespace VaultStaging.Commands
                         WriteObject(part);
                     }
                     FlushMessages();
-                }
-                catch (VaultException e)
-                {
-                    WriteFailure(e, id);
-                }
-                catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-                {
-                    throw new PipelineStoppedException();
-                }
+                });
             }
         }
     }

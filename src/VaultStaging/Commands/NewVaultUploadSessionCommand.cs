@@ -25,20 +25,12 @@ namespace VaultStaging.Commands
 
         protected override void ProcessRecord()
         {
-            try
+            RunFor(Path, () =>
             {
                 string path = StagingPath.Validate(Path, "Path");
                 if (!ShouldProcess($"{path} ({Size:N0} bytes) on {ActiveConnection.Vault}", "Create upload session")) return;
                 WriteObject(Await(Client.CreateUploadSessionOnceAsync(path, Size, Overwrite, CallContext)));
-            }
-            catch (VaultException e)
-            {
-                WriteFailure(e, Path);
-            }
-            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException();
-            }
+            });
         }
     }
 }

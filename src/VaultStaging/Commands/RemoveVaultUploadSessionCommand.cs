@@ -25,22 +25,14 @@ namespace VaultStaging.Commands
         {
             foreach (string id in Id)
             {
-                try
+                RunFor(id, () =>
                 {
                     VaultClient.EscapeId(id); // refuse a bad id before asking
                     string target = !string.IsNullOrEmpty(Path) && Id.Length == 1 ? $"{Path} (upload session {id})" : "upload session " + id;
-                    if (!ShouldProcess(target, "Abort and purge its uploaded parts")) continue;
+                    if (!ShouldProcess(target, "Abort and purge its uploaded parts")) return;
                     Await(Client.AbortUploadSessionAsync(id, CallContext));
                     WriteVerbose($"Aborted {target}.");
-                }
-                catch (VaultException e)
-                {
-                    WriteFailure(e, id);
-                }
-                catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-                {
-                    throw new PipelineStoppedException();
-                }
+                });
             }
         }
     }

@@ -73,6 +73,28 @@ namespace VaultStaging.Commands
         }
 
         /// <summary>
+        /// Runs one piece of work for <paramref name="target"/>: a Vault failure becomes an error about that
+        /// target (terminating when the whole command cannot go on), Ctrl+C stops the pipeline quietly.
+        /// </summary>
+        protected void RunFor(object target, Action work, bool terminating = false)
+        {
+            try
+            {
+                work();
+                FlushMessages();
+            }
+            catch (VaultException e)
+            {
+                if (terminating) ThrowFailure(e, target);
+                WriteFailure(e, target);
+            }
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+
+        /// <summary>
         /// True when the exception is Ctrl+C rather than a failure: the caller must then let PowerShell stop
         /// the pipeline instead of writing an error.
         /// </summary>

@@ -112,31 +112,16 @@ namespace VaultStaging.Vault
         /// the abort arrived (the session is gone: done) or not (it is sent again), so a retry never turns a
         /// success into an INVALID_DATA error.
         /// </summary>
-        public async Task AbortUploadSessionAsync(string id, VaultCallContext ctx)
+        public Task AbortUploadSessionAsync(string id, VaultCallContext ctx)
         {
             var request = new VaultRequest(HttpMethod.Delete, UploadRoot + "/" + EscapeId(id), "Abort upload session " + id) { Idempotent = false };
-            for (int attempt = 1; ; attempt++)
-            {
-                VaultException lost;
-                try
+            return SendAtMostOnceAsync<object>(
+                async () => { await SendAsync(request, ctx).ConfigureAwait(false); return null; },
+                async lost =>
                 {
-                    await SendAsync(request, ctx).ConfigureAwait(false);
-                    return;
-                }
-                catch (VaultException e) when (e.MayHaveBeenApplied && e.IsTransient && attempt <= _options.Retry.MaximumRetryCount)
-                {
-                    lost = e;
-                }
-                ctx.Verbose($"The answer to aborting upload session {id} was lost ({lost.ErrorType}); checking the session.");
-                try
-                {
-                    await GetUploadSessionAsync(id, ctx).ConfigureAwait(false);
-                }
-                catch (VaultException gone) when (gone.ErrorType == "INVALID_DATA")
-                {
-                    return;
-                }
-            }
+                    ctx.Verbose($"The answer to aborting upload session {id} was lost ({lost.ErrorType}); checking the session.");
+                    return (Settled: !await IsActiveAsync(id, ctx).ConfigureAwait(false), Value: null);
+                });
         }
 
         /// <summary>Reads a job's status into <paramref name="job"/>. Vault allows one read per 10 seconds per job.</summary>
@@ -152,34 +137,28 @@ namespace VaultStaging.Vault
         /// Creates a session without ever making two: when the create's answer is lost, the session may exist
         /// anyway, so look for it by path and size before trying again.
         /// </summary>
-        public async Task<UploadSession> CreateUploadSessionOnceAsync(string path, long size, bool overwrite, VaultCallContext ctx)
+        public Task<UploadSession> CreateUploadSessionOnceAsync(string path, long size, bool overwrite, VaultCallContext ctx)
         {
             bool lostOne = false;
-            for (int attempt = 1; ; attempt++)
-            {
-                VaultException lost;
-                try
+            int losses = 0;
+            return SendAtMostOnceAsync(
+                async () =>
                 {
                     UploadSession created = await CreateUploadSessionAsync(path, size, overwrite, ctx).ConfigureAwait(false);
                     if (lostOne) await AbortLateDuplicatesAsync(created, ctx).ConfigureAwait(false);
                     return created;
-                }
-                catch (VaultException e) when (e.MayHaveBeenApplied && e.IsTransient && attempt <= _options.Retry.MaximumRetryCount)
+                },
+                async lost =>
                 {
-                    lost = e;
-                }
-                lostOne = true;
-                ctx.Verbose($"The answer to creating an upload session for {path} was lost ({lost.ErrorType}); looking for the session before trying again.");
-                // A request that timed out may still be on its way: give it a moment to land before looking.
-                TimeSpan settle = _options.Retry.NextDelay(attempt, TimeSpan.Zero, lost.RetryAfter) ?? _options.Retry.BaseDelay;
-                await Task.Delay(settle, ctx.CancellationToken).ConfigureAwait(false);
-                UploadSession made = await Task.Run(() => FindUploadSession(path, size, ctx), ctx.CancellationToken).ConfigureAwait(false);
-                if (made != null)
-                {
-                    ctx.Verbose($"The session was created after all: {made.Id}.");
-                    return made;
-                }
-            }
+                    lostOne = true;
+                    ctx.Verbose($"The answer to creating an upload session for {path} was lost ({lost.ErrorType}); looking for the session before trying again.");
+                    // A request that timed out may still be on its way: give it a moment to land before looking.
+                    TimeSpan settle = _options.Retry.NextDelay(++losses, TimeSpan.Zero, lost.RetryAfter) ?? _options.Retry.BaseDelay;
+                    await Task.Delay(settle, ctx.CancellationToken).ConfigureAwait(false);
+                    UploadSession made = await Task.Run(() => FindUploadSession(path, size, ctx), ctx.CancellationToken).ConfigureAwait(false);
+                    if (made != null) ctx.Verbose($"The session was created after all: {made.Id}.");
+                    return (Settled: made != null, Value: made);
+                });
         }
 
         /// <summary>
@@ -219,31 +198,54 @@ namespace VaultStaging.Vault
         /// Commits a session at most once: if the commit's answer is lost, the session's state says whether
         /// Vault took it (the session is gone) or not (it is still there, and the commit is sent again).
         /// </summary>
-        public async Task<VaultJob> CommitUploadSessionOnceAsync(string id, VaultCallContext ctx)
+        public Task<VaultJob> CommitUploadSessionOnceAsync(string id, VaultCallContext ctx) =>
+            SendAtMostOnceAsync(
+                () => CommitUploadSessionAsync(id, ctx),
+                async lost =>
+                {
+                    ctx.Verbose($"The answer to committing upload session {id} was lost ({lost.ErrorType}); checking the session before doing anything else.");
+                    if (!await IsActiveAsync(id, ctx).ConfigureAwait(false))
+                        throw new VaultException(VaultFailureKind.Client, "COMMIT_UNCONFIRMED",
+                            $"Commit upload session {id}: the answer was lost, and the session is no longer active, so Vault most likely took the commit. Its job id is unknown; check that the file is on the staging server.")
+                        { Operation = lost.Operation };
+                    ctx.Verbose($"Upload session {id} is still active: the commit did not arrive; sending it again.");
+                    return (Settled: false, Value: (VaultJob)null);
+                });
+
+        /// <summary>
+        /// Sends a call that must not take effect twice. When its answer is lost (it may or may not have been
+        /// applied), <paramref name="afterLoss"/> looks at the vault's state and either settles the outcome or
+        /// asks for the call to be sent again; as many times as the retry policy allows.
+        /// </summary>
+        async Task<T> SendAtMostOnceAsync<T>(Func<Task<T>> send, Func<VaultException, Task<(bool Settled, T Value)>> afterLoss)
         {
             for (int attempt = 1; ; attempt++)
             {
                 VaultException lost;
                 try
                 {
-                    return await CommitUploadSessionAsync(id, ctx).ConfigureAwait(false);
+                    return await send().ConfigureAwait(false);
                 }
                 catch (VaultException e) when (e.MayHaveBeenApplied && e.IsTransient && attempt <= _options.Retry.MaximumRetryCount)
                 {
                     lost = e;
                 }
-                ctx.Verbose($"The answer to committing upload session {id} was lost ({lost.ErrorType}); checking the session before doing anything else.");
-                try
-                {
-                    await GetUploadSessionAsync(id, ctx).ConfigureAwait(false);
-                }
-                catch (VaultException gone) when (gone.ErrorType == "INVALID_DATA")
-                {
-                    throw new VaultException(VaultFailureKind.Client, "COMMIT_UNCONFIRMED",
-                        $"Commit upload session {id}: the answer was lost, and the session is no longer active, so Vault most likely took the commit. Its job id is unknown; check that the file is on the staging server.")
-                    { Operation = lost.Operation };
-                }
-                ctx.Verbose($"Upload session {id} is still active: the commit did not arrive; sending it again.");
+                (bool settled, T value) = await afterLoss(lost).ConfigureAwait(false);
+                if (settled) return value;
+            }
+        }
+
+        /// <summary>Whether the session is still active: Vault answers INVALID_DATA for one committed, aborted or expired.</summary>
+        async Task<bool> IsActiveAsync(string id, VaultCallContext ctx)
+        {
+            try
+            {
+                await GetUploadSessionAsync(id, ctx).ConfigureAwait(false);
+                return true;
+            }
+            catch (VaultException gone) when (gone.ErrorType == "INVALID_DATA")
+            {
+                return false;
             }
         }
 
