@@ -13,6 +13,7 @@
       Demo   Build, start the emulator (the seed's three upload sessions), connect, print
              Get-VaultUploadSession as a table, disconnect, stop the emulator. With -Vault it connects to
              that vault instead (-Credential, or a prompt).
+      Bench  Build, then the benchmark of issue 5 (tests/bench): a markdown table, also in out/bench.md.
       Package Build, then out/package/VaultStaging.<version>.nupkg (PSResourceGet, a local repository).
 
     To add a task: write a function, add it to $Tasks with what it depends on, and to the ValidateSet.
@@ -25,7 +26,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Package')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Bench')]
     [string] $Task = 'Build',
 
     # Demo only: a real vault (DNS name or https URL) instead of the emulator.
@@ -266,6 +267,12 @@ function Invoke-DemoTask {
     }
 }
 
+function Invoke-BenchTask {
+    Write-Step 'Benchmark against the emulator (about 2-3 minutes on 2 cores)'
+    $table = Join-Path $OutRoot 'bench.md'
+    Invoke-Native 'the benchmark' { dotnet pwsh -NoProfile -File (Join-Path $Root 'tests/bench/Invoke-Benchmark.ps1') -OutFile $table }
+}
+
 function Invoke-PackageTask {
     Write-Step 'Packaging the module'
     $null = & (Join-Path $Root 'tools/New-ModulePackage.ps1') -ModulePath $ModuleOut -OutputPath (Join-Path $OutRoot 'package')
@@ -277,6 +284,7 @@ $Tasks = [ordered]@{
     Test  = @{ DependsOn = @('Build'); Action = { Invoke-TestTask } }
     Demo  = @{ DependsOn = @('Build'); Action = { Invoke-DemoTask } }
     Package = @{ DependsOn = @('Build'); Action = { Invoke-PackageTask } }
+    Bench = @{ DependsOn = @('Build'); Action = { Invoke-BenchTask } }
 }
 
 $script:Done = [Collections.Generic.HashSet[string]]::new()

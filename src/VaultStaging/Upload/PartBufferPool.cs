@@ -13,7 +13,17 @@ namespace VaultStaging.Upload
     /// </summary>
     internal sealed class PartBufferPool
     {
+        /// <summary>
+        /// Buffers of closed pools, kept for the next file: uploading many files one after another (or a few
+        /// at a time) then reuses a handful of large arrays instead of allocating two new ones per file,
+        /// which on a 2-core machine costs as much as hashing. Capped so an idle session holds little.
+        /// </summary>
+        const long MaxSpareBytes = 64L * 1024 * 1024;
+        static readonly ConcurrentDictionary<int, ConcurrentBag<byte[]>> Spares = new ConcurrentDictionary<int, ConcurrentBag<byte[]>>();
+        static long s_spareBytes;
+
         readonly SemaphoreSlim _free;
+        int _closed;
         readonly ConcurrentBag<byte[]> _buffers = new ConcurrentBag<byte[]>();
         int _allocated;
         int _rented;
@@ -45,15 +55,38 @@ namespace VaultStaging.Upload
             while (rented > (peak = Volatile.Read(ref _peakRented)) && Interlocked.CompareExchange(ref _peakRented, rented, peak) != peak) { }
             if (_buffers.TryTake(out byte[] buffer)) return buffer;
             Interlocked.Increment(ref _allocated);
+            if (Spares.TryGetValue(BufferSize, out ConcurrentBag<byte[]> spares) && spares.TryTake(out buffer))
+            {
+                Interlocked.Add(ref s_spareBytes, -buffer.Length);
+                return buffer;
+            }
             return new byte[BufferSize];
         }
 
         public void Return(byte[] buffer)
         {
             if (buffer == null) return;
-            _buffers.Add(buffer);
+            if (Volatile.Read(ref _closed) != 0) Spare(buffer);
+            else _buffers.Add(buffer);
             Interlocked.Decrement(ref _rented);
             _free.Release();
+        }
+
+        /// <summary>The reader is done: its buffers (and those still out, when they come back) go to the spares.</summary>
+        public void Close()
+        {
+            if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+            while (_buffers.TryTake(out byte[] buffer)) Spare(buffer);
+        }
+
+        static void Spare(byte[] buffer)
+        {
+            if (Interlocked.Add(ref s_spareBytes, buffer.Length) > MaxSpareBytes)
+            {
+                Interlocked.Add(ref s_spareBytes, -buffer.Length);
+                return; // over the cap: let the GC have it
+            }
+            Spares.GetOrAdd(buffer.Length, _ => new ConcurrentBag<byte[]>()).Add(buffer);
         }
     }
 }

@@ -141,6 +141,7 @@ namespace VaultStaging.Upload
             _stop.Cancel();
             try { _producer.Wait(); } catch (AggregateException) { } // its faults are reported through NextAsync
             while (_ready.TryDequeue(out ReadResult left)) left.Part?.Dispose();
+            _pool.Close(); // the buffers serve the next file
             _readyCount.Release(); // wakes a NextAsync still waiting, which then throws ObjectDisposedException
             _file.Dispose();
             _md5.Dispose();
