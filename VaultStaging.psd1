@@ -48,7 +48,8 @@
 - A format file (default tables of sessions and connections), help for every cmdlet (Get-Help, with examples
   that the tests run) and the about_VaultStaging topic.
 - A Vault file staging emulator (tests/VaultStaging.Emulator) to try the module without a vault.
-- Runs on PowerShell 7 and Windows PowerShell 5.1 (netstandard2.0).
+- Built for PowerShell 7 and Windows PowerShell 5.1 (netstandard2.0); tested here on PowerShell 7.6.9 (Linux) only.
+- build.ps1 tasks Build, Test, Demo, Package and Bench (a benchmark against the emulator).
 '@
         }
     }
