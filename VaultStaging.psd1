@@ -20,6 +20,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('Veeva', 'Vault', 'VeevaVault', 'FileStaging', 'Upload', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
+            # Placeholders: the project has no public repository or chosen license yet; replace both before publishing.
             ProjectUri   = 'https://github.com/VaultStaging/VaultStaging'
             LicenseUri   = 'https://github.com/VaultStaging/VaultStaging/blob/main/LICENSE'
             # The section of this version in CHANGELOG.md, copied as it is (tests/pester/Package.Tests.ps1 checks it).
