@@ -92,7 +92,7 @@ namespace VaultStaging.Commands
                 }
                 client = Await(connecting);
             }
-            catch (Exception e) when (!IsStop(e) && (e is VaultException))
+            catch (VaultException e)
             {
                 ThrowFailure(e, Vault);
             }

@@ -94,12 +94,6 @@ namespace VaultStaging.Commands
             }
         }
 
-        /// <summary>
-        /// True when the exception is Ctrl+C rather than a failure: the caller must then let PowerShell stop
-        /// the pipeline instead of writing an error.
-        /// </summary>
-        protected bool IsStop(Exception e) => e is OperationCanceledException && StopToken.IsCancellationRequested;
-
         internal static ErrorRecord ToErrorRecord(Exception e, object target)
         {
             if (e is VaultException vault)

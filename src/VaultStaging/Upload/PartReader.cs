@@ -88,9 +88,6 @@ namespace VaultStaging.Upload
         /// <summary>The plan the parts follow.</summary>
         public PartPlan Plan => _plan;
 
-        /// <summary>The part numbers this reader reads, in order.</summary>
-        public IReadOnlyList<int> PartNumbers => _partNumbers;
-
         /// <summary>Part buffers allocated so far; never above read-ahead + 1 (for tests).</summary>
         internal int BuffersAllocated => _pool.Allocated;
 

@@ -15,7 +15,6 @@ namespace VaultStaging.Vault
         public JObject Body { get; }
         public string ResponseStatus { get; }
         public JToken Data => Body?["data"];
-        public JObject ResponseDetails => Body?["responseDetails"] as JObject;
         public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>(System.StringComparer.OrdinalIgnoreCase);
     }
 }
