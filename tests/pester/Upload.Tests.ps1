@@ -100,6 +100,37 @@ Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed.bin'
         (Get-Staged '/u10001400/resume/killed.bin').sha256 | Should -Be (Get-Sha256 $file)
     }
 
+    It 'finishes an upload whose pwsh was killed while its commit was on the way, sending no part again' {
+        $file = New-RandomFile 'killed-commit.bin' 11MB -Seed 8      # 3 parts
+        # The commit hangs at the vault, so the child is killed with every part sent and the commit in flight.
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'slow'; operation = 'commit'; delayMs = 60000 }
+        $script_ = @"
+Import-Module '$(Get-TestModulePath)'
+Connect-Vault -Vault '$($emu.BaseUrl)' -Credential ([pscredential]::new('$($jane.UserName)', (ConvertTo-SecureString '$($jane.Password)' -AsPlainText -Force)))
+Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-commit.bin'
+"@
+        $child = Start-Process -FilePath dotnet -ArgumentList @('pwsh', '-NoProfile', '-NonInteractive', '-Command', $script_) -PassThru -RedirectStandardOutput (Join-Path $work 'child2.out') -RedirectStandardError (Join-Path $work 'child2.err')
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        # A fault that a request has taken leaves the list: then the commit is at the vault.
+        while (@(foreach ($f in (Invoke-EmulatorControl -Path faults)) { $f }).Count -gt 0) {
+            if ([DateTime]::UtcNow -gt $deadline) { $child.Kill($true); throw 'The child never sent its commit.' }
+            Start-Sleep -Milliseconds 100
+        }
+        Start-Sleep -Milliseconds 200
+        $child.Kill($true)
+        $child.WaitForExit()
+        $null = Invoke-EmulatorControl -Method Delete -Path faults
+
+        $result = Send-VaultFile -LiteralPath $file -Destination '/resume/killed-commit.bin' -PassThru
+
+        $result.Resumed | Should -BeTrue
+        $result.PartsSent | Should -Be 0
+        $result.PartsAlreadyThere | Should -Be 3
+        $result.Status | Should -Be 'Committed'
+        @(Get-Log | Where-Object { $_.operation -eq 'upload' }).Count | Should -Be 3
+        (Get-Staged '/u10001400/resume/killed-commit.bin').sha256 | Should -Be (Get-Sha256 $file)
+    }
+
     It 'sends a part again when Vault reports another MD5 for it' {
         $file = New-RandomFile 'corrupt.bin' 12MB -Seed 3       # 3 parts
         $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'corrupt-part'; operation = 'upload'; partNumber = 2 }
