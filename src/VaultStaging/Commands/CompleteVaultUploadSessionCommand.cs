@@ -10,18 +10,8 @@ namespace VaultStaging.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Complete, "VaultUploadSession", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(VaultJob))]
-    public sealed class CompleteVaultUploadSessionCommand : VaultConnectedCmdlet
+    public sealed class CompleteVaultUploadSessionCommand : UploadSessionActionCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("UploadSessionId")]
-        [ArgumentCompleter(typeof(UploadSessionIdCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Id { get; set; }
-
-        /// <summary>Only for messages: the staging path of the session when it comes down the pipeline.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
-        public string Path { get; set; }
-
         /// <summary>Wait for the commit job to finish (Vault allows one status read per 10 seconds).</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
@@ -32,10 +22,10 @@ namespace VaultStaging.Commands
             {
                 RunFor(id, () =>
                 {
-                    string target = Path != null && Id.Length == 1 ? $"{Path} (upload session {id})" : "upload session " + id;
+                    string target = Describe(id);
                     if (!ShouldProcess(target, "Commit")) return;
                     VaultJob job = Await(Client.CommitUploadSessionOnceAsync(id, CallContext));
-                    if (Id.Length == 1) job.Path = Path;
+                    job.Path = PathOf(id);
                     if (Wait.IsPresent)
                     {
                         job = WaitFor(job);
@@ -51,14 +41,8 @@ namespace VaultStaging.Commands
             }
         }
 
-        VaultJob WaitFor(VaultJob job)
-        {
-            var progress = new ProgressRecord(1, "Waiting for commit job " + job.JobId, "submitted");
-            VaultJob done = Await(Client.WaitForJobAsync(job, Client.Options.JobStatusInterval,
-                j => CallContext.Verbose($"Job {j.JobId}: {j.Status}."), CallContext));
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
-            return done;
-        }
+        /// <summary>Each status read shows in -Verbose; the client keeps to Vault's pace of one read per 10 seconds.</summary>
+        VaultJob WaitFor(VaultJob job) => Await(Client.WaitForJobAsync(job, Client.Options.JobStatusInterval,
+            j => CallContext.Verbose($"Job {j.JobId}: {j.Status}."), CallContext));
     }
 }

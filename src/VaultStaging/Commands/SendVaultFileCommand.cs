@@ -147,14 +147,10 @@ namespace VaultStaging.Commands
             var info = new FileInfo(file);
             if (!info.Exists)
                 throw new VaultInputException("Path", $"Cannot find the file '{file}'.");
-            if (info.Length == 0)
-                throw new VaultInputException("Path", $"'{file}' is empty. Vault's upload sessions take files of at least one byte.");
-            if (info.Length > PartPlanner.MaxFileSize)
-                throw new VaultInputException("Path", $"'{file}' is {info.Length:N0} bytes; Vault takes files of at most 500 GB ({PartPlanner.MaxFileSize:N0} bytes).");
             string destination = Destination.Trim().Replace('\\', '/');
             if (destination.EndsWith("/", StringComparison.Ordinal)) destination += info.Name;
             destination = StagingPath.Validate(destination, "Destination");
-            // Plans now so a part size that cannot fit this file is an error before any call.
+            // Plans now: an empty file, one over 500 GB, or a part size that cannot cut this file is an error before any call.
             PartPlanner.Plan(info.Length, ActiveConnection.ApiVersion, PartSizeOrNull, info.Name);
             return new FileUploadRequest(info.FullName, info.Length, destination)
             {

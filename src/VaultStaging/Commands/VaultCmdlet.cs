@@ -24,11 +24,26 @@ namespace VaultStaging.Commands
             public string Text;
         }
 
-        /// <summary>The token and message sinks handed to the client for this invocation.</summary>
+        /// <summary>
+        /// The token and message sinks handed to the client for this invocation. A stream nobody will see gets
+        /// no sink, so the client does not build its lines (debug lines are built for every HTTP call).
+        /// </summary>
         protected VaultCallContext CallContext => _callContext ?? (_callContext = new VaultCallContext(
             _stopping.Token,
-            text => _messages.Enqueue(new QueuedMessage { Text = text }),
-            text => _messages.Enqueue(new QueuedMessage { IsDebug = true, Text = text })));
+            Wants("Verbose", "VerbosePreference") ? text => _messages.Enqueue(new QueuedMessage { Text = text }) : (Action<string>)null,
+            Wants("Debug", "DebugPreference") ? text => _messages.Enqueue(new QueuedMessage { IsDebug = true, Text = text }) : (Action<string>)null));
+
+        /// <summary>Whether -Verbose/-Debug or the caller's preference variable would show the stream.</summary>
+        bool Wants(string switchName, string preferenceVariable)
+        {
+            if (MyInvocation.BoundParameters.TryGetValue(switchName, out object bound) && bound is SwitchParameter given)
+                return given.IsPresent;
+            object preference = GetVariableValue(preferenceVariable);
+            if (preference is ActionPreference p) return p != ActionPreference.SilentlyContinue && p != ActionPreference.Ignore;
+            // An odd value (a string, say): rather show the lines than lose them.
+            return !(preference is string text && Enum.TryParse(text, true, out ActionPreference parsed)
+                     && (parsed == ActionPreference.SilentlyContinue || parsed == ActionPreference.Ignore));
+        }
 
         protected CancellationToken StopToken => _stopping.Token;
 
@@ -46,16 +61,20 @@ namespace VaultStaging.Commands
         /// <summary>Waits for a client call on the pipeline thread, writing its messages while it runs.</summary>
         protected T Await<T>(Task<T> task)
         {
-            while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(50)) FlushMessages();
-            FlushMessages();
+            PumpUntilDone(task);
             return task.GetAwaiter().GetResult();
         }
 
         protected void Await(Task task)
         {
+            PumpUntilDone(task);
+            task.GetAwaiter().GetResult();
+        }
+
+        void PumpUntilDone(Task task)
+        {
             while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(50)) FlushMessages();
             FlushMessages();
-            task.GetAwaiter().GetResult();
         }
 
         /// <summary>A failure for one input: the command goes on with the next.</summary>

@@ -229,19 +229,18 @@ namespace VaultStaging.Upload
         {
             for (int send = 1; ; send++)
             {
-                FilePart p = part;
-                UploadSessionPart answer = await _client.UploadPartAsync(sessionId, p.PartNumber, p.Length,
-                    () => new ByteArrayContent(p.Buffer, 0, p.Length), ctx).ConfigureAwait(false);
-                if (answer.Size == p.Length && Md5Hex.AreEqual(answer.Md5, p.Md5Hex)) return;
+                UploadSessionPart answer = await _client.UploadPartAsync(sessionId, part.PartNumber, part.Length,
+                    () => new ByteArrayContent(part.Buffer, 0, part.Length), ctx).ConfigureAwait(false);
+                if (answer.Size == part.Length && Md5Hex.AreEqual(answer.Md5, part.Md5Hex)) return;
 
-                string what = answer.Size != p.Length
-                    ? $"Vault stored {answer.Size} bytes of the {p.Length} sent"
-                    : $"Vault's MD5 {answer.Md5} differs from the local {p.Md5Hex}";
+                string what = answer.Size != part.Length
+                    ? $"Vault stored {answer.Size} bytes of the {part.Length} sent"
+                    : $"Vault's MD5 {answer.Md5} differs from the local {part.Md5Hex}";
                 if (send >= MaxSendsPerPart)
                     throw new VaultException(VaultFailureKind.Client, "PART_MD5_MISMATCH",
-                        $"Part {p.PartNumber} of {destination} arrived damaged {send} times ({what}).",
+                        $"Part {part.PartNumber} of {destination} arrived damaged {send} times ({what}).",
                         "Something between here and Vault alters the data (a proxy or a failing network card); the upload session is kept, so fix that and run the same command again.");
-                ctx.Verbose($"Part {p.PartNumber} of {destination} arrived damaged ({what}); sending it again.");
+                ctx.Verbose($"Part {part.PartNumber} of {destination} arrived damaged ({what}); sending it again.");
             }
         }
     }

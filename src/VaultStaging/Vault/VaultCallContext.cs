@@ -24,6 +24,9 @@ namespace VaultStaging.Vault
 
         public CancellationToken CancellationToken { get; }
 
+        /// <summary>Whether debug lines are wanted: they describe every HTTP call, so they are built only then.</summary>
+        public bool IsDebugEnabled => _debug != null;
+
         public void Verbose(string message) => _verbose?.Invoke(message);
 
         public void Debug(string message) => _debug?.Invoke(message);

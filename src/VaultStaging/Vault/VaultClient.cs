@@ -148,7 +148,8 @@ namespace VaultStaging.Vault
                 VaultResponse answer;
                 try
                 {
-                    answer = await client.SendAsync(new VaultRequest(HttpMethod.Get, "api/", "Check the " + parameterName), ctx).ConfigureAwait(false);
+                    // ReloginOnExpiry off: a refused secret is reported here, in terms of Connect-Vault's parameter.
+                    answer = await client.SendAsync(new VaultRequest(HttpMethod.Get, "api/", "Check the " + parameterName) { ReloginOnExpiry = false }, ctx).ConfigureAwait(false);
                 }
                 catch (VaultException e) when (e.ErrorType == "INVALID_SESSION_ID")
                 {
@@ -413,10 +414,10 @@ namespace VaultStaging.Vault
             HttpRequestMessage message = BuildMessage(request, sessionId);
             try
             {
-                DebugRequest(message, ctx);
+                if (ctx.IsDebugEnabled) DebugRequest(message, ctx);
                 open.Response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, open.Timeout.Token).ConfigureAwait(false);
                 RememberBurst(open.Response);
-                DebugResponse(open.Response, ctx);
+                if (ctx.IsDebugEnabled) DebugResponse(open.Response, ctx);
                 int status = (int)open.Response.StatusCode;
                 string mediaType = open.Response.Content?.Headers.ContentType?.MediaType;
                 if (status != 200 || !IsJson(mediaType))
