@@ -135,7 +135,7 @@ Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-commit.bin'
         $file = New-RandomFile 'corrupt.bin' 12MB -Seed 3       # 3 parts
         $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'corrupt-part'; operation = 'upload'; partNumber = 2 }
         $all = Send-VaultFile -Path $file -Destination '/c/corrupt.bin' -PassThru -Verbose 4>&1
-        $result = $all | Where-Object { $_ -is [VaultStaging.Upload.UploadResult] }
+        $result = $all | Where-Object { $_ -is [VaultStaging.Transfer.UploadResult] }
         @(Get-Log | Where-Object { $_.operation -eq 'upload' } | ForEach-Object partNumber) | Should -Be @(1, 2, 2, 3)
         @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Part 2 *damaged*' }).Count | Should -Be 1
         (Get-Staged '/u10001400/c/corrupt.bin').sha256 | Should -Be (Get-Sha256 $file)

@@ -42,7 +42,7 @@ namespace VaultStaging.Commands
         }
 
         /// <summary>Each status read shows in -Verbose; the client keeps to Vault's pace of one read per 10 seconds.</summary>
-        VaultJob WaitFor(VaultJob job) => Await(Client.WaitForJobAsync(job, Client.Options.JobStatusInterval,
+        VaultJob WaitFor(VaultJob job) => Await(Client.WaitForJobAsync(job, null,
             j => CallContext.Verbose($"Job {j.JobId}: {j.Status}."), CallContext));
     }
 }

@@ -20,9 +20,7 @@ namespace VaultStaging.Commands
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            VaultConnection connection = (fakeBoundParameters?["Connection"] as PSObject)?.BaseObject as VaultConnection
-                ?? fakeBoundParameters?["Connection"] as VaultConnection
-                ?? RunspaceConnections.Default;
+            VaultConnection connection = Completion.ConnectionOf(fakeBoundParameters);
             if (connection == null || !connection.IsConnected) return Enumerable.Empty<CompletionResult>();
 
             string typed = (wordToComplete ?? "").Trim('\'', '"');
@@ -38,7 +36,7 @@ namespace VaultStaging.Commands
                         bool byPath = typed.Length > 0 && (s.Path ?? "").IndexOf(typed, StringComparison.OrdinalIgnoreCase) >= 0;
                         if (!byId && !byPath) continue;
                         // Ids may start with '.' or contain characters the parser reads otherwise: always quote.
-                        results.Add(new CompletionResult("'" + s.Id + "'", s.Path ?? s.Id, CompletionResultType.ParameterValue,
+                        results.Add(new CompletionResult("'" + s.Id.Replace("'", "''") + "'", s.Path ?? s.Id, CompletionResultType.ParameterValue,
                             $"{s.Path} ({s.Size:N0} bytes, {s.PercentComplete:0.#} % uploaded, expires {s.ExpirationDate:g})"));
                     }
                 }
@@ -51,6 +49,88 @@ namespace VaultStaging.Commands
         }
     }
 
+    /// <summary>
+    /// Tab completion of staging paths (-Path, -Destination): the folder part of what was typed is listed
+    /// (one call, kept 5 seconds so pressing Tab again does not call again), and its items that start with
+    /// the rest are offered, folders with a trailing '/'. Typed '\' works as '/'. Never slow, never an error.
+    /// </summary>
+    public sealed class StagingPathCompleter : IArgumentCompleter
+    {
+        static readonly TimeSpan Budget = TimeSpan.FromSeconds(5);
+        static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
+        static readonly object Gate = new object();
+        static (VaultConnection Connection, string Folder, DateTime At, List<StagingItem> Items) s_cache;
+
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            VaultConnection connection = Completion.ConnectionOf(fakeBoundParameters);
+            if (connection == null || !connection.IsConnected) return Enumerable.Empty<CompletionResult>();
+            string typed = (wordToComplete ?? "").Trim('\'', '"').Replace('\\', '/');
+            if (!typed.StartsWith("/", StringComparison.Ordinal)) typed = "/" + typed;
+            int slash = typed.LastIndexOf('/');
+            string folder = slash <= 0 ? StagingPath.Root : typed.Substring(0, slash);
+            string prefix = typed.Substring(slash + 1);
+            List<StagingItem> items = ItemsOf(connection, folder);
+            return items
+                .Where(i => i.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .OrderBy(i => i.Name, StringComparer.OrdinalIgnoreCase)
+                .Select(i =>
+                {
+                    string path = StagingPath.Combine(folder, i.Name) + (i.IsFolder ? "/" : "");
+                    string tip = i.IsFolder ? "Folder " + path : $"{path} ({i.Size:N0} bytes, modified {i.ModifiedDate:g})";
+                    return new CompletionResult(Completion.Quote(path), i.Name + (i.IsFolder ? "/" : ""),
+                        i.IsFolder ? CompletionResultType.ProviderContainer : CompletionResultType.ProviderItem, tip);
+                })
+                .ToList();
+        }
+
+        static List<StagingItem> ItemsOf(VaultConnection connection, string folder)
+        {
+            lock (Gate)
+            {
+                if (s_cache.Connection == connection && s_cache.Folder == folder && DateTime.UtcNow - s_cache.At < CacheFor) return s_cache.Items;
+            }
+            var items = new List<StagingItem>();
+            try
+            {
+                using (var cts = new CancellationTokenSource(Budget))
+                {
+                    foreach (StagingItem item in connection.Client.ListItems(folder, false, new VaultCallContext(cts.Token)))
+                    {
+                        items.Add(item);
+                        if (items.Count >= 1000) break;
+                    }
+                }
+            }
+            catch (Exception e) when (e is VaultException || e is OperationCanceledException)
+            {
+                // Completion is a convenience: no vault, no suggestions.
+            }
+            lock (Gate) s_cache = (connection, folder, DateTime.UtcNow, items);
+            return items;
+        }
+    }
+
+    /// <summary>What the completers share.</summary>
+    internal static class Completion
+    {
+        /// <summary>The -Connection already typed on the command line, else the runspace's default.</summary>
+        public static VaultConnection ConnectionOf(IDictionary fakeBoundParameters) =>
+            (fakeBoundParameters?["Connection"] as PSObject)?.BaseObject as VaultConnection
+            ?? fakeBoundParameters?["Connection"] as VaultConnection
+            ?? RunspaceConnections.Default;
+
+        /// <summary>Quoted when PowerShell would read the text otherwise: spaces, quotes, $, `, #, ;, (, ), {, }, @, &amp;, |, ,.</summary>
+        public static string Quote(string text)
+        {
+            if (text.Length > 0 && text.IndexOfAny(Special) < 0 && text[0] != '-') return text;
+            return "'" + text.Replace("'", "''") + "'";
+        }
+
+        static readonly char[] Special = { ' ', '\t', '\'', '"', '$', '`', '#', ';', '(', ')', '{', '}', '@', '&', '|', ',', '<', '>', '[', ']', '\u2018', '\u2019', '\u201C', '\u201D' };
+    }
+
     /// <summary>Tab completion of -Vault: the vaults connected to before in this runspace.</summary>
     public sealed class VaultNameCompleter : IArgumentCompleter
     {
@@ -60,7 +140,7 @@ namespace VaultStaging.Commands
             string typed = (wordToComplete ?? "").Trim('\'', '"');
             return RunspaceConnections.ConnectedVaults
                 .Where(v => v.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
-                .Select(v => new CompletionResult(v, v, CompletionResultType.ParameterValue, "Connected before in this session: " + v));
+                .Select(v => new CompletionResult(Completion.Quote(v), v, CompletionResultType.ParameterValue, "Connected before in this session: " + v));
         }
     }
 }

@@ -114,9 +114,20 @@ namespace VaultStaging.Commands
                 AuthenticationMethod = client.AuthenticationMethod,
                 ConnectedAt = DateTime.Now,
             };
+            VaultConnection previous = RunspaceConnections.Default;
             RunspaceConnections.Default = connection;
             WriteVerbose($"Connected to {connection.Vault} as {connection}; this is now the session's default connection.");
-            if (PassThru) WriteObject(connection);
+            if (previous != null && !previous.HandedOut && previous.IsConnected)
+            {
+                // Nobody can reach the replaced connection any more: close it rather than keep its sockets.
+                previous.Client.Dispose();
+                WriteVerbose($"Closed the previous default connection {previous}, which no variable held (Get-VaultConnection or -PassThru keeps a connection open).");
+            }
+            if (PassThru)
+            {
+                connection.HandedOut = true;
+                WriteObject(connection);
+            }
         }
 
         /// <summary>A Windows credential may come as DOMAIN\user or with a leading backslash; Vault wants the bare name.</summary>

@@ -14,7 +14,11 @@ namespace VaultStaging.Commands
         protected override void ProcessRecord()
         {
             VaultConnection connection = Connection ?? RunspaceConnections.Default;
-            if (connection != null) WriteObject(connection);
+            if (connection != null)
+            {
+                connection.HandedOut = true;
+                WriteObject(connection);
+            }
             else WriteVerbose("Not connected: run Connect-Vault.");
         }
     }

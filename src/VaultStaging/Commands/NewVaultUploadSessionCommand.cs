@@ -16,7 +16,7 @@ namespace VaultStaging.Commands
 
         /// <summary>The size of the whole file in bytes (at most 500 GB).</summary>
         [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-        [ValidateRange(1L, VaultStaging.Upload.PartPlanner.MaxFileSize)]
+        [ValidateRange(1L, VaultStaging.Transfer.PartPlanner.MaxFileSize)]
         public long Size { get; set; }
 
         /// <summary>Replace a file already at the path when the session is committed.</summary>
@@ -27,7 +27,7 @@ namespace VaultStaging.Commands
         {
             RunFor(Path, () =>
             {
-                string path = StagingPath.Validate(Path, "Path");
+                string path = StagingPath.ValidateFile(Path, "Path");
                 if (!ShouldProcess($"{path} ({Size:N0} bytes) on {ActiveConnection.Vault}", "Create upload session")) return;
                 WriteObject(Await(Client.CreateUploadSessionOnceAsync(path, Size, Overwrite, CallContext)));
             });

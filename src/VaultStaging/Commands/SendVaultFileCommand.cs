@@ -1,35 +1,33 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
-using VaultStaging.Upload;
+using VaultStaging.Transfer;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Commands
 {
     /// <summary>
-    /// Uploads local files of any size to the vault's file staging server through resumable upload sessions:
-    /// parts streamed from disk in order, each part's MD5 checked against Vault's, an interrupted upload
-    /// resumed by running the same command again, several files at once.
+    /// Uploads local files (or, with -Recurse, folder trees) of any size to the vault's file staging server:
+    /// files up to 50,000,000 bytes in one MD5-checked call, larger ones through resumable upload sessions
+    /// (parts streamed in order, each MD5-checked; the same command again resumes). Destination folders are
+    /// made as needed. The cmdlet binds, checks, confirms and writes; <see cref="UploadBatch"/> does the work.
     /// </summary>
     [Cmdlet(VerbsCommunications.Send, "VaultFile", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(UploadResult))]
-    public sealed class SendVaultFileCommand : VaultConnectedCmdlet
+    public sealed class SendVaultFileCommand : TransferCmdlet
     {
         const string PathSet = "Path";
         const string LiteralPathSet = "LiteralPath";
 
-        /// <summary>Local files; wildcards allowed.</summary>
+        /// <summary>Local files or folders; wildcards allowed.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
         [ValidateNotNullOrEmpty]
         public string[] Path { get; set; }
 
-        /// <summary>Local files, taken as typed (no wildcards); FileInfo objects from Get-ChildItem bind here.</summary>
+        /// <summary>Local files or folders, taken as typed (no wildcards); FileInfo objects from Get-ChildItem bind here.</summary>
         [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
         [Alias("PSPath", "LP")]
         [ValidateNotNullOrEmpty]
@@ -38,7 +36,12 @@ namespace VaultStaging.Commands
         /// <summary>The staging path: ending in '/', a folder the file names are added to; otherwise the file's full path (one file only).</summary>
         [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(StagingPathCompleter))]
         public string Destination { get; set; }
+
+        /// <summary>Folders given in -Path are sent with everything in them, their tree recreated under -Destination.</summary>
+        [Parameter]
+        public SwitchParameter Recurse { get; set; }
 
         [Parameter]
         public SwitchParameter Overwrite { get; set; }
@@ -47,40 +50,43 @@ namespace VaultStaging.Commands
         [Parameter]
         public long PartSize { get; set; }
 
-        /// <summary>Files uploaded at the same time (each is one upload session of the vault's 50).</summary>
+        /// <summary>Auto (default), Direct (one call, files up to 50,000,000 bytes) or UploadSession (resumable).</summary>
         [Parameter]
-        [ValidateRange(1, 16)]
-        public int ThrottleLimit { get; set; } = 4;
+        public UploadMethod UploadMethod { get; set; } = UploadMethod.Auto;
 
-        /// <summary>Wait for each commit job to finish (Vault allows one status read per 10 seconds).</summary>
+        /// <summary>Files sent at the same time; at most 10 requests are in flight on one connection whatever this says.</summary>
+        [Parameter]
+        [ValidateRange(1, 50)]
+        public int ThrottleLimit { get; set; } = 10;
+
+        /// <summary>Wait for each commit job and check that the file is listed with its size (Vault allows one status read per 10 seconds).</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
+
+        /// <summary>Abort an upload session of the same destination that was active in the last 15 minutes, instead of stopping.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
 
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
         readonly List<FileUploadRequest> _files = new List<FileUploadRequest>();
         readonly HashSet<string> _seen = new HashSet<string>(StringComparer.Ordinal);
+        bool _destinationChecked;
 
         protected override void ProcessRecord()
         {
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(PartSize)))
+            if (!_destinationChecked)
             {
-                try
-                {
-                    PartPlanner.Plan(1, ActiveConnection.ApiVersion, PartSize); // the bounds, once rather than per file
-                }
-                catch (VaultInputException e)
-                {
-                    ThrowFailure(e, PartSize);
-                }
+                _destinationChecked = true;
+                CheckOptions();
             }
-            foreach (string file in ResolveFiles())
+            foreach (string file in ResolveInputs())
             {
                 try
                 {
-                    FileUploadRequest request = Check(file);
-                    if (request != null && _seen.Add(request.LocalPath)) _files.Add(request);
+                    foreach (FileUploadRequest request in Check(file))
+                        if (_seen.Add(request.LocalPath)) _files.Add(request);
                 }
                 catch (VaultInputException e)
                 {
@@ -89,24 +95,90 @@ namespace VaultStaging.Commands
             }
         }
 
+        /// <summary>Bounds that do not depend on a file, once: a wrong -PartSize or -Destination fails before any file is looked at.</summary>
+        void CheckOptions()
+        {
+            try
+            {
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(PartSize)))
+                    PartPlanner.Plan(PartPlanner.MinPartSize, ActiveConnection.ApiVersion, PartSize);
+                if (Recurse || IsFolderDestination) StagingPath.ValidateAny(Destination, "Destination");
+                else StagingPath.ValidateFile(Destination, "Destination");
+            }
+            catch (VaultInputException e)
+            {
+                ThrowFailure(e, Destination);
+            }
+        }
+
+        bool IsFolderDestination => Destination.TrimEnd().EndsWith("/", StringComparison.Ordinal) || Destination.TrimEnd().EndsWith("\\", StringComparison.Ordinal);
+
         protected override void EndProcessing()
         {
             if (_files.Count == 0) return;
-            if (_files.Count > 1 && !Destination.TrimEnd().EndsWith("/", StringComparison.Ordinal))
+            if (_files.Count > 1 && !IsFolderDestination && !Recurse)
             {
                 ThrowFailure(new VaultInputException("Destination",
                     $"{_files.Count} files were given but -Destination '{Destination}' names one file. End it with '/' to upload them into that folder."), Destination);
             }
-            var targets = new List<FileUploadRequest>();
-            foreach (FileUploadRequest f in _files)
+            try
             {
-                if (ShouldProcess($"{f.LocalPath} ({f.Size:N0} bytes) -> {f.Destination} on {ActiveConnection.Vault}", "Upload")) targets.Add(f);
+                UploadBatch.CheckDestinations(_files);
             }
+            catch (VaultInputException e)
+            {
+                ThrowFailure(e, Destination);
+            }
+            var targets = _files.Where(f => ShouldProcess($"{f.LocalPath} ({f.Size:N0} bytes) -> {f.Destination} on {ActiveConnection.Vault}", "Upload")).ToList();
             if (targets.Count > 0) Run(targets);
         }
 
-        /// <summary>The local files named by -Path (wildcards) or -LiteralPath, as file system paths.</summary>
-        IEnumerable<string> ResolveFiles()
+        void Run(List<FileUploadRequest> files)
+        {
+            using (var batch = new UploadBatch(Client, this, files, ThrottleLimit, CallContext))
+            {
+                var display = new TransferProgressDisplay(this, "Sending files to Vault", files.Select(f => batch.Progress[f]).ToList());
+                var unfinished = new List<UploadInterruptedException>();
+                batch.Start();
+                Pump(batch.Run, display, outcome =>
+                {
+                    if (outcome.Succeeded)
+                    {
+                        if (PassThru) WriteObject(outcome.Result);
+                        else WriteVerbose($"Uploaded {outcome.Item.LocalPath} to {outcome.Item.Destination}: {outcome.Result.Status}.");
+                        return;
+                    }
+                    if (outcome.Error is UploadInterruptedException stopped)
+                    {
+                        if (stopped.WasCancelled) { unfinished.Add(stopped); return; }
+                        WriteFailure(AsVaultException(stopped), outcome.Item.LocalPath);
+                    }
+                    else if (!outcome.WasCancelled)
+                    {
+                        WriteFailure(outcome.Error is VaultException ? outcome.Error : new VaultException(VaultFailureKind.Client, "UPLOAD_FAILED",
+                            $"The upload of {outcome.Item.LocalPath} failed: {outcome.Error.Message}", ""), outcome.Item.LocalPath);
+                    }
+                }, left =>
+                {
+                    unfinished.AddRange(left.Select(o => o.Error).OfType<UploadInterruptedException>());
+                    // Said before anything else can fail: each unfinished file, its session and how to go on.
+                    foreach (UploadInterruptedException stopped in unfinished)
+                        WriteLastingWarning(stopped.Message);
+                });
+                if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
+            }
+        }
+
+        /// <summary>The cause's error type (so -ErrorAction and catch blocks can branch on it) with the resume instructions.</summary>
+        static VaultException AsVaultException(UploadInterruptedException e)
+        {
+            var cause = e.InnerException as VaultException;
+            return new VaultException(cause?.Kind ?? VaultFailureKind.Client, cause?.ErrorType ?? "UPLOAD_INTERRUPTED", e.Message, cause?.Hint ?? "", e)
+            { ExecutionId = cause?.ExecutionId };
+        }
+
+        /// <summary>The local files and folders named by -Path (wildcards) or -LiteralPath, as file system paths.</summary>
+        IEnumerable<string> ResolveInputs()
         {
             if (ParameterSetName == LiteralPathSet)
             {
@@ -140,161 +212,47 @@ namespace VaultStaging.Commands
         }
 
         /// <summary>Everything checkable is checked here, before any call: a bad file never creates a session.</summary>
-        FileUploadRequest Check(string file)
+        IEnumerable<FileUploadRequest> Check(string input)
         {
-            if (Directory.Exists(file))
-                throw new VaultInputException("Path", $"'{file}' is a folder. Give files, for example -Path '{System.IO.Path.Combine(file, "*")}' or Get-ChildItem '{file}' -File | Send-VaultFile ...");
-            var info = new FileInfo(file);
+            if (Directory.Exists(input))
+            {
+                if (!Recurse)
+                    throw new VaultInputException("Path", $"'{input}' is a folder. Add -Recurse to send it with everything in it, or give files, for example -Path '{System.IO.Path.Combine(input, "*")}'.");
+                var folder = new DirectoryInfo(input);
+                return folder.EnumerateFiles("*", SearchOption.AllDirectories)
+                    .OrderBy(f => f.FullName, StringComparer.Ordinal)
+                    .Select(f => Request(f, StagingPath.Combine(Destination, RelativePath(folder.FullName, f.FullName))))
+                    .ToList();
+            }
+            var info = new FileInfo(input);
             if (!info.Exists)
-                throw new VaultInputException("Path", $"Cannot find the file '{file}'.");
-            string destination = Destination.Trim().Replace('\\', '/');
-            if (destination.EndsWith("/", StringComparison.Ordinal)) destination += info.Name;
-            destination = StagingPath.Validate(destination, "Destination");
-            // Plans now: an empty file, one over 500 GB, or a part size that cannot cut this file is an error before any call.
-            PartPlanner.Plan(info.Length, ActiveConnection.ApiVersion, PartSizeOrNull, info.Name);
-            return new FileUploadRequest(info.FullName, info.Length, destination)
+                throw new VaultInputException("Path", $"Cannot find the file '{input}'.");
+            string destination = IsFolderDestination || Recurse ? StagingPath.Combine(Destination, info.Name) : Destination;
+            return new[] { Request(info, destination) };
+        }
+
+        static string RelativePath(string folder, string file) =>
+            file.Substring(folder.TrimEnd(System.IO.Path.DirectorySeparatorChar, System.IO.Path.AltDirectorySeparatorChar).Length + 1)
+                .Replace(System.IO.Path.DirectorySeparatorChar, '/');
+
+        FileUploadRequest Request(FileInfo info, string destination)
+        {
+            var request = new FileUploadRequest(info.FullName, info.Length, StagingPath.ValidateFile(destination, "Destination"))
             {
                 Overwrite = Overwrite,
                 PartSize = PartSizeOrNull,
                 WaitForJob = Wait,
+                Force = Force,
+                Method = UploadMethod,
             };
+            if (request.Method == UploadMethod.Direct && info.Length > VaultClient.MaxDirectFileSize)
+                throw new VaultInputException("UploadMethod", $"'{info.FullName}' has {info.Length:N0} bytes; -UploadMethod Direct takes files of at most {VaultClient.MaxDirectFileSize:N0} bytes. Leave -UploadMethod out to send it through an upload session.");
+            // Plans now: a file over 500 GB, or a part size that cannot cut this file, is an error before any call.
+            if (request.EffectiveMethod == UploadMethod.UploadSession)
+                PartPlanner.Plan(info.Length, ActiveConnection.ApiVersion, PartSizeOrNull, info.Name);
+            return request;
         }
 
         long? PartSizeOrNull => MyInvocation.BoundParameters.ContainsKey(nameof(PartSize)) ? PartSize : (long?)null;
-
-        /// <summary>
-        /// Uploads ThrottleLimit files at a time on pool threads, while this (pipeline) thread writes their
-        /// progress, messages, results and errors: PowerShell's streams are only written from here.
-        /// </summary>
-        void Run(List<FileUploadRequest> files)
-        {
-            var uploader = new FileUploader(Client);
-            var progress = new ConcurrentDictionary<string, UploadProgress>(StringComparer.Ordinal);
-            var throttle = new SemaphoreSlim(ThrottleLimit);
-            var started = DateTime.UtcNow;
-            var running = new Dictionary<Task<UploadResult>, FileUploadRequest>();
-            foreach (FileUploadRequest file in files)
-            {
-                Task<UploadResult> task = Task.Run(async () =>
-                {
-                    await throttle.WaitAsync(StopToken).ConfigureAwait(false);
-                    try
-                    {
-                        return await uploader.UploadAsync(file, p => progress[p.LocalPath] = Snapshot(p), CallContext).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        throttle.Release();
-                    }
-                });
-                running[task] = file;
-            }
-
-            var display = new ProgressDisplay(this, files, started);
-            var interrupted = new List<UploadInterruptedException>();
-            while (running.Count > 0)
-            {
-                Task.WaitAny(running.Keys.Cast<Task>().ToArray(), 200);
-                FlushMessages();
-                display.Show(progress);
-                foreach (Task<UploadResult> done in running.Keys.Where(t => t.IsCompleted).ToList())
-                {
-                    FileUploadRequest file = running[done];
-                    running.Remove(done);
-                    Exception error = done.Exception?.GetBaseException();
-                    if (error == null)
-                    {
-                        if (PassThru) WriteObject(done.Result);
-                        else WriteVerbose($"Uploaded {file.LocalPath} to {file.Destination}: {done.Result.Status}.");
-                    }
-                    else if (error is UploadInterruptedException stopped)
-                    {
-                        interrupted.Add(stopped);
-                        if (!stopped.WasCancelled) WriteFailure(AsVaultException(stopped), file.LocalPath);
-                    }
-                    else if (!(error is OperationCanceledException))
-                    {
-                        WriteFailure(error is VaultException ? error : new VaultException(VaultFailureKind.Client, "UPLOAD_FAILED",
-                            $"The upload of {file.LocalPath} failed: {error.Message}", ""), file.LocalPath);
-                    }
-                }
-            }
-            display.Complete();
-            FlushMessages();
-            if (StopToken.IsCancellationRequested)
-            {
-                // The pipeline is stopping and its streams are closed; the host can still tell the user how to resume.
-                foreach (UploadInterruptedException stopped in interrupted)
-                    try { Host.UI.WriteWarningLine(stopped.Message); } catch (Exception) { }
-                throw new PipelineStoppedException();
-            }
-        }
-
-        static UploadProgress Snapshot(UploadProgress p) => new UploadProgress
-        {
-            LocalPath = p.LocalPath, Destination = p.Destination, Size = p.Size, BytesDone = p.BytesDone,
-            BytesSent = p.BytesSent, Stage = p.Stage, Finished = p.Finished,
-        };
-
-        /// <summary>The cause's error type (so -ErrorAction and catch blocks can branch on it) with the resume instructions.</summary>
-        static VaultException AsVaultException(UploadInterruptedException e)
-        {
-            var cause = e.InnerException as VaultException;
-            return new VaultException(cause?.Kind ?? VaultFailureKind.Client, cause?.ErrorType ?? "UPLOAD_INTERRUPTED", e.Message, cause?.Hint ?? "", e);
-        }
-
-        /// <summary>Write-Progress for the whole run (id 1) and each file being sent (its child).</summary>
-        sealed class ProgressDisplay
-        {
-            readonly Cmdlet _cmdlet;
-            readonly List<FileUploadRequest> _files;
-            readonly DateTime _started;
-            readonly long _total;
-            readonly Dictionary<string, int> _ids = new Dictionary<string, int>(StringComparer.Ordinal);
-            readonly HashSet<string> _completed = new HashSet<string>(StringComparer.Ordinal);
-
-            public ProgressDisplay(Cmdlet cmdlet, List<FileUploadRequest> files, DateTime started)
-            {
-                _cmdlet = cmdlet;
-                _files = files;
-                _started = started;
-                _total = files.Sum(f => f.Size);
-                for (int i = 0; i < files.Count; i++) _ids[files[i].LocalPath] = i + 2;
-            }
-
-            public void Show(ConcurrentDictionary<string, UploadProgress> progress)
-            {
-                double seconds = Math.Max(0.001, (DateTime.UtcNow - _started).TotalSeconds);
-                long done = progress.Values.Sum(p => p.BytesDone);
-                long sent = progress.Values.Sum(p => p.BytesSent);
-                int finished = progress.Values.Count(p => p.Finished);
-                _cmdlet.WriteProgress(Record(1, -1, "Sending files to Vault", $"{finished} of {_files.Count} files, {Mb(done)} of {Mb(_total)} MB", done, _total, sent / seconds));
-                foreach (UploadProgress p in progress.Values)
-                {
-                    int id = _ids[p.LocalPath];
-                    if (p.Finished)
-                    {
-                        if (_completed.Add(p.LocalPath)) _cmdlet.WriteProgress(new ProgressRecord(id, p.Destination, "Done") { ParentActivityId = 1, RecordType = ProgressRecordType.Completed });
-                        continue;
-                    }
-                    _cmdlet.WriteProgress(Record(id, 1, p.Destination, $"{p.Stage}: {Mb(p.BytesDone)} of {Mb(p.Size)} MB", p.BytesDone, p.Size, p.BytesSent / seconds));
-                }
-            }
-
-            public void Complete() => _cmdlet.WriteProgress(new ProgressRecord(1, "Sending files to Vault", "Done") { RecordType = ProgressRecordType.Completed });
-
-            static ProgressRecord Record(int id, int parent, string activity, string status, long done, long total, double rate)
-            {
-                var record = new ProgressRecord(id, activity, status + (rate > 0 ? $", {rate / 1048576:0.0} MB/s" : ""))
-                {
-                    ParentActivityId = parent,
-                    PercentComplete = total > 0 ? (int)Math.Min(100, 100 * done / total) : 0,
-                };
-                if (rate > 0 && total > done) record.SecondsRemaining = (int)Math.Min(int.MaxValue, (total - done) / rate);
-                return record;
-            }
-
-            static string Mb(long bytes) => (bytes / 1048576.0).ToString("0.0", System.Globalization.CultureInfo.CurrentCulture);
-        }
     }
 }

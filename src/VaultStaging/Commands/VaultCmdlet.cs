@@ -18,9 +18,11 @@ namespace VaultStaging.Commands
         readonly ConcurrentQueue<QueuedMessage> _messages = new ConcurrentQueue<QueuedMessage>();
         VaultCallContext _callContext;
 
+        enum MessageKind { Verbose, Debug, Warning }
+
         struct QueuedMessage
         {
-            public bool IsDebug;
+            public MessageKind Kind;
             public string Text;
         }
 
@@ -30,8 +32,9 @@ namespace VaultStaging.Commands
         /// </summary>
         protected VaultCallContext CallContext => _callContext ?? (_callContext = new VaultCallContext(
             _stopping.Token,
-            Wants("Verbose", "VerbosePreference") ? text => _messages.Enqueue(new QueuedMessage { Text = text }) : (Action<string>)null,
-            Wants("Debug", "DebugPreference") ? text => _messages.Enqueue(new QueuedMessage { IsDebug = true, Text = text }) : (Action<string>)null));
+            Wants("Verbose", "VerbosePreference") ? text => _messages.Enqueue(new QueuedMessage { Kind = MessageKind.Verbose, Text = text }) : (Action<string>)null,
+            Wants("Debug", "DebugPreference") ? text => _messages.Enqueue(new QueuedMessage { Kind = MessageKind.Debug, Text = text }) : (Action<string>)null,
+            text => _messages.Enqueue(new QueuedMessage { Kind = MessageKind.Warning, Text = text })));
 
         /// <summary>Whether -Verbose/-Debug or the caller's preference variable would show the stream.</summary>
         bool Wants(string switchName, string preferenceVariable)
@@ -54,7 +57,12 @@ namespace VaultStaging.Commands
         {
             while (_messages.TryDequeue(out QueuedMessage m))
             {
-                if (m.IsDebug) WriteDebug(m.Text); else WriteVerbose(m.Text);
+                switch (m.Kind)
+                {
+                    case MessageKind.Debug: WriteDebug(m.Text); break;
+                    case MessageKind.Warning: WriteWarning(m.Text); break;
+                    default: WriteVerbose(m.Text); break;
+                }
             }
         }
 

@@ -12,13 +12,19 @@ namespace VaultStaging.Vault
     {
         readonly Action<string> _verbose;
         readonly Action<string> _debug;
+        readonly Action<string> _warning;
 
-        public VaultCallContext(CancellationToken cancellationToken, Action<string> verbose = null, Action<string> debug = null)
+        public VaultCallContext(CancellationToken cancellationToken, Action<string> verbose = null, Action<string> debug = null, Action<string> warning = null)
         {
             CancellationToken = cancellationToken;
             _verbose = verbose;
             _debug = debug;
+            _warning = warning;
         }
+
+        /// <summary>The same sinks with another cancellation (a transfer that stops its own work on a failure).</summary>
+        public VaultCallContext WithCancellation(CancellationToken cancellationToken) =>
+            new VaultCallContext(cancellationToken, _verbose, _debug, _warning);
 
         public static VaultCallContext None { get; } = new VaultCallContext(CancellationToken.None);
 
@@ -30,5 +36,8 @@ namespace VaultStaging.Vault
         public void Verbose(string message) => _verbose?.Invoke(message);
 
         public void Debug(string message) => _debug?.Invoke(message);
+
+        /// <summary>Something the user should know although the call succeeded (Vault's WARNING, an abandoned upload session aborted).</summary>
+        public void Warning(string message) => _warning?.Invoke(message);
     }
 }

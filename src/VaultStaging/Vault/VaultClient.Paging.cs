@@ -3,43 +3,155 @@ using System.Collections.Generic;
 using System.IO;
 using System.Net.Http;
 using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
 namespace VaultStaging.Vault
 {
+    /// <summary>Listings: the items of <c>data[]</c> streamed as they arrive, page after page along <c>responseDetails.next_page</c>.</summary>
     public sealed partial class VaultClient
     {
         /// <summary>
-        /// Streams the items of <c>data[]</c> of a listing as they arrive, page after page along
-        /// <c>responseDetails.next_page</c>. A page that fails mid-way (a dropped connection, a cut-off body)
-        /// is read again and the items already returned are skipped by <paramref name="keyOf"/>, so a retry
-        /// never duplicates an object on the pipeline.
+        /// A listing for the pipeline thread: each item is handed out as soon as it is read, so
+        /// <c>Select-Object -First 1</c> stops before the next page is asked for.
         /// </summary>
         internal IEnumerable<T> ReadPages<T>(VaultRequest firstPage, Func<JsonReader, T> readItem, Func<T, string> keyOf, VaultCallContext ctx)
         {
             ThrowIfDisposed();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            VaultRequest request = firstPage;
-            int pages = 0;
-            while (request != null)
+            using (var listing = new Listing<T>(this, firstPage, readItem, keyOf, ctx))
             {
-                pages++;
-                using (var page = new PageReader<T>(this, request, readItem, ctx))
-                {
-                    while (page.MoveNext())
-                    {
-                        string key = keyOf(page.Current);
-                        if (key != null && !seen.Add(key)) continue;
-                        yield return page.Current;
-                    }
-                    request = NextPage(page.NextPageLink, firstPage, pages);
-                }
+                while (listing.MoveNextAsync().GetAwaiter().GetResult())
+                    yield return listing.Current;
             }
         }
 
-        /// <summary>Follows next_page only on this vault: a link to another host would receive our session.</summary>
-        VaultRequest NextPage(string link, VaultRequest firstPage, int pagesSoFar)
+        /// <summary>The same listing for pool threads, which never wait on the network: <paramref name="onItem"/> returns false to stop.</summary>
+        internal async Task ReadPagesAsync<T>(VaultRequest firstPage, Func<JsonReader, T> readItem, Func<T, string> keyOf, Func<T, bool> onItem, VaultCallContext ctx)
+        {
+            ThrowIfDisposed();
+            using (var listing = new Listing<T>(this, firstPage, readItem, keyOf, ctx))
+            {
+                while (await listing.MoveNextAsync().ConfigureAwait(false))
+                    if (!onItem(listing.Current)) return;
+            }
+        }
+
+        /// <summary>
+        /// One listing across its pages. A page that fails mid-way (a dropped connection, a cut-off body) is
+        /// read again and the items of that page already handed out are skipped by key, so a retry never
+        /// duplicates an object. next_page is followed only on this vault, and never twice (a loop). A cursor
+        /// that Vault refuses later (they expire after 30 minutes: a slow consumer) restarts the listing from
+        /// its first page, skipping the items already handed out, when the restarted listing still has them
+        /// in the same order; memory stays one page whatever the listing's length.
+        /// </summary>
+        sealed class Listing<T> : IDisposable
+        {
+            const int MaxRestarts = 3;
+
+            readonly VaultClient _client;
+            readonly VaultRequest _firstPage;
+            readonly Func<JsonReader, T> _readItem;
+            readonly Func<T, string> _keyOf;
+            readonly VaultCallContext _ctx;
+            readonly HashSet<string> _links = new HashSet<string>(StringComparer.Ordinal);
+            readonly HashSet<string> _pageKeys = new HashSet<string>(StringComparer.Ordinal);
+
+            PageReader<T> _page;
+            VaultRequest _request;
+            int _pages;
+            long _handedOut;
+            string _lastKey;
+            long _toSkip;
+            int _restarts;
+
+            public Listing(VaultClient client, VaultRequest firstPage, Func<JsonReader, T> readItem, Func<T, string> keyOf, VaultCallContext ctx)
+            {
+                _client = client;
+                _firstPage = firstPage;
+                _request = firstPage;
+                _readItem = readItem;
+                _keyOf = keyOf;
+                _ctx = ctx;
+            }
+
+            public T Current { get; private set; }
+
+            public async Task<bool> MoveNextAsync()
+            {
+                while (true)
+                {
+                    if (_page == null)
+                    {
+                        if (_request == null) return false;
+                        _pages++;
+                        _pageKeys.Clear();
+                        _page = new PageReader<T>(_client, _request, _readItem, _ctx);
+                    }
+                    bool more;
+                    try
+                    {
+                        more = await _page.MoveNextAsync().ConfigureAwait(false);
+                    }
+                    catch (VaultException e) when (CursorRefused(e))
+                    {
+                        Restart(e);
+                        continue;
+                    }
+                    if (!more)
+                    {
+                        string link = _page.NextPageLink;
+                        _page.Dispose();
+                        _page = null;
+                        _request = _client.NextPage(link, _firstPage, _pages, _links);
+                        continue;
+                    }
+                    T item = _page.Current;
+                    string key = _keyOf(item);
+                    if (key != null && !_pageKeys.Add(key)) continue; // the page was read again after a failure
+                    if (_toSkip > 0)
+                    {
+                        _toSkip--;
+                        if (_toSkip == 0 && key != _lastKey)
+                            throw new VaultException(VaultFailureKind.Client, "LISTING_CHANGED",
+                                $"{_firstPage.Description} was read more slowly than Vault keeps its page cursors (30 minutes), and the listing changed in the meantime, so it cannot be continued where it stopped.",
+                                "Run the command again; to avoid it, collect the listing first (for example into a variable) before working on each item.");
+                        continue;
+                    }
+                    _handedOut++;
+                    _lastKey = key;
+                    Current = item;
+                    return true;
+                }
+            }
+
+            /// <summary>A later page refused by Vault (not a passing failure, not a lost session): most likely its cursor expired.</summary>
+            bool CursorRefused(VaultException e) =>
+                _request != _firstPage && e.Kind == VaultFailureKind.Vault && !e.IsTransient && e.ErrorType != "INVALID_SESSION_ID"
+                && e.ErrorType != "INSUFFICIENT_ACCESS" && _restarts < MaxRestarts && _handedOut > 0;
+
+            void Restart(VaultException refused)
+            {
+                _restarts++;
+                _ctx.Verbose($"{_firstPage.Description}: Vault refused the cursor of page {_pages} ({refused.ErrorType}); its cursors last 30 minutes. " +
+                             $"Listing again from the first page and skipping the {_handedOut} item(s) already written.");
+                _page?.Dispose();
+                _page = null;
+                _links.Clear();
+                _pages = 0;
+                _request = _firstPage;
+                _toSkip = _handedOut;
+            }
+
+            public void Dispose() => _page?.Dispose();
+        }
+
+        /// <summary>
+        /// The request for the page after <paramref name="pagesSoFar"/>: only on this vault (a link to another
+        /// host would receive our session) and never a link followed before (a loop would never end).
+        /// </summary>
+        VaultRequest NextPage(string link, VaultRequest firstPage, int pagesSoFar, HashSet<string> followed)
         {
             if (string.IsNullOrEmpty(link)) return null;
             if (!Uri.TryCreate(BaseUri, link, out Uri next)
@@ -50,14 +162,20 @@ namespace VaultStaging.Vault
                 throw new VaultException(VaultFailureKind.Client, "HTTP_ERROR",
                     $"{firstPage.Description} stopped after page {pagesSoFar}: Vault's next_page link points away from {VaultAddress.DisplayName(BaseUri)}, and it is not followed with this connection's session.");
             }
+            if (!followed.Add(next.AbsoluteUri))
+            {
+                throw new VaultException(VaultFailureKind.Client, "HTTP_ERROR",
+                    $"{firstPage.Description} stopped after page {pagesSoFar}: Vault's next_page link leads back to a page already read, so the listing would never end.",
+                    "Run the command again; if it happens again, report it to Veeva with the execution id from -Verbose.");
+            }
             return new VaultRequest(HttpMethod.Get, firstPage.ApiPath, firstPage.Description + ", page " + (pagesSoFar + 1)) { AbsoluteUri = next };
         }
 
         /// <summary>
         /// Reads one page's envelope token by token: properties before <c>data</c> are kept, each item of
         /// <c>data[]</c> is handed out as soon as it is read, properties after it (responseDetails) are kept,
-        /// and a FAILURE envelope is raised. A class rather than an iterator because C# cannot yield inside
-        /// the try/catch that the retry needs.
+        /// and a FAILURE envelope is raised. Every read is asynchronous. Failures go through the client's one
+        /// retry loop, with one retry budget for the whole page.
         /// </summary>
         sealed class PageReader<T> : IDisposable
         {
@@ -72,7 +190,6 @@ namespace VaultStaging.Vault
             JsonTextReader _json;
             JObject _envelope;
             bool _inData;
-            string _sessionUsed;
             int _items;
 
             public PageReader(VaultClient client, VaultRequest request, Func<JsonReader, T> readItem, VaultCallContext ctx)
@@ -86,83 +203,81 @@ namespace VaultStaging.Vault
             public T Current { get; private set; }
             public string NextPageLink { get; private set; }
 
-            public bool MoveNext()
+            public Task<bool> MoveNextAsync() => _client.WithRetriesAsync(_request, async session =>
             {
-                while (true)
+                try
                 {
-                    VaultException failure;
-                    try
-                    {
-                        if (_open == null) Open();
-                        return ReadOn();
-                    }
-                    catch (Exception e) when (IsCallFailure(e) && _open != null)
-                    {
-                        Exception mapped = _client.MapFailure(e, _open, _ctx);
-                        Close();
-                        if (!(mapped is VaultException vault)) throw mapped;
-                        failure = vault;
-                    }
-                    catch (VaultException e)
-                    {
-                        Close();
-                        failure = e;
-                    }
-                    // Returns when a retry is due (after its wait or a new login); throws otherwise.
-                    _client.HandleFailureAsync(_request, failure, _sessionUsed, _retry, _ctx).GetAwaiter().GetResult();
+                    if (_open == null) await OpenAsync(session).ConfigureAwait(false);
+                    return await ReadOnAsync().ConfigureAwait(false);
                 }
-            }
+                catch (Exception e) when (IsCallFailure(e) && !(e is VaultException) && _open != null)
+                {
+                    Exception mapped = _client.MapFailure(e, _open, _ctx);
+                    Close();
+                    throw mapped;
+                }
+                catch (VaultException)
+                {
+                    Close();
+                    throw;
+                }
+            }, _retry, _ctx);
 
-            void Open()
+            async Task OpenAsync(string session)
             {
-                _client.RenewIfOldAsync(_request, _ctx).GetAwaiter().GetResult();
-                _client.PaceAsync(_ctx).GetAwaiter().GetResult();
-                _sessionUsed = _client._sessionId;
-                _open = _client.OpenAsync(_request, _ctx, _sessionUsed).GetAwaiter().GetResult();
+                _open = await _client.OpenAsync(_request, _ctx, session).ConfigureAwait(false);
                 _text = new StreamReader(_open.Body, Encoding.UTF8, false, 16 * 1024);
                 _json = VaultJson.CreateReader(_text);
                 _envelope = new JObject();
                 _inData = false;
                 _items = 0;
-                if (!_json.Read() || _json.TokenType != JsonToken.StartObject)
+                if (!await _json.ReadAsync(Token).ConfigureAwait(false) || _json.TokenType != JsonToken.StartObject)
                     throw new JsonReaderException("The answer is not a JSON object.");
             }
 
-            bool ReadOn()
+            CancellationToken Token => _open.Timeout.Token;
+
+            async Task<bool> ReadOnAsync()
             {
                 while (true)
                 {
-                    if (!_json.Read()) throw new JsonReaderException("The answer ended before its JSON object was complete.");
+                    if (!await _json.ReadAsync(Token).ConfigureAwait(false)) throw new JsonReaderException("The answer ended before its JSON object was complete.");
                     if (_inData)
                     {
                         if (_json.TokenType == JsonToken.EndArray) { _inData = false; continue; }
-                        T item = _readItem(_json);
+                        // The item is read whole without blocking, then parsed from memory.
+                        JToken raw = await JToken.ReadFromAsync(_json, Token).ConfigureAwait(false);
+                        using (JsonReader item = raw.CreateReader())
+                        {
+                            item.Read();
+                            Current = _readItem(item);
+                        }
                         _items++;
-                        Current = item;
                         return true;
                     }
                     if (_json.TokenType == JsonToken.EndObject)
                     {
-                        Finish();
+                        await FinishAsync().ConfigureAwait(false);
                         return false;
                     }
                     string name = (string)_json.Value;
-                    _json.Read();
-                    if (name == "data" && _json.TokenType == JsonToken.StartArray && (string)_envelope["responseStatus"] != "FAILURE")
+                    await _json.ReadAsync(Token).ConfigureAwait(false);
+                    if (name == "data" && _json.TokenType == JsonToken.StartArray && VaultJson.AsString(_envelope["responseStatus"]) != "FAILURE")
                     {
                         _inData = true;
                         continue;
                     }
-                    _envelope[name] = JToken.ReadFrom(_json);
+                    _envelope[name] = await JToken.ReadFromAsync(_json, Token).ConfigureAwait(false);
                 }
             }
 
-            void Finish()
+            async Task FinishAsync()
             {
-                if (_json.Read()) throw new JsonReaderException("Unexpected content after the JSON object.");
+                if (await _json.ReadAsync(Token).ConfigureAwait(false)) throw new JsonReaderException("Unexpected content after the JSON object.");
                 _client.ThrowIfFailure(_envelope, _open);
-                NextPageLink = (string)(_envelope["responseDetails"] as JObject)?["next_page"];
-                _ctx.Verbose($"{_open.Operation} -> {(int)_open.Response.StatusCode} {(string)_envelope["responseStatus"]}, {_items} item(s) in {_open.Watch.ElapsedMilliseconds} ms{_client.BurstNote(_open.Response)}");
+                ReportWarnings(_envelope, _request.Description, _ctx);
+                NextPageLink = VaultJson.AsString((_envelope["responseDetails"] as JObject)?["next_page"]);
+                _ctx.Verbose($"{_open.Operation} -> {(int)_open.Response.StatusCode} {VaultJson.AsString(_envelope["responseStatus"])}, {_items} item(s) in {_open.Watch.ElapsedMilliseconds} ms{_client.BurstNote(_open.Response)}");
                 Close();
             }
 

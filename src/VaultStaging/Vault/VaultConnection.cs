@@ -46,6 +46,12 @@ namespace VaultStaging
 
         internal VaultClient Client { get; }
 
+        /// <summary>
+        /// Whether a script may hold this connection (Connect-Vault -PassThru or Get-VaultConnection gave it
+        /// out). A default connection nobody holds is closed when Connect-Vault replaces it.
+        /// </summary>
+        internal bool HandedOut { get; set; }
+
         public override string ToString() => (UserName ?? (UserId.HasValue ? "user " + UserId.Value : "?")) + "@" + Vault;
     }
 }

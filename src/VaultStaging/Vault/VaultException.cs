@@ -43,6 +43,9 @@ namespace VaultStaging.Vault
         /// <summary>The operation, e.g. "GET /api/v26.1/services/file_staging/upload".</summary>
         public string Operation { get; set; }
 
+        /// <summary>Vault's X-VaultAPI-ExecutionId of the failed call: what Veeva support asks for.</summary>
+        public string ExecutionId { get; set; }
+
         public int? HttpStatus { get; set; }
         public string ContentType { get; set; }
 

@@ -17,8 +17,14 @@ namespace VaultStaging
         /// <summary>The upload session the job commits, when known.</summary>
         public string UploadSessionId { get; set; }
 
-        /// <summary>The staging path of the file the job produces, when known.</summary>
+        /// <summary>The staging path the job acts on (the file a commit produces, the item moved or deleted), when known.</summary>
         public string Path { get; set; }
+
+        /// <summary>What the job does, in words ("Move /a.txt to /b/a.txt"), when this module started it.</summary>
+        public string Operation { get; set; }
+
+        /// <summary>Vault's name for the job's method, when it reports one.</summary>
+        public string Method { get; set; }
 
         public long? CreatedBy { get; set; }
         public DateTime? CreatedDate { get; set; }
@@ -32,11 +38,12 @@ namespace VaultStaging
 
         internal void Update(JObject data)
         {
-            Status = (string)data["status"] ?? Status;
-            CreatedBy = data["created_by"]?.Type == JTokenType.Integer ? (long?)data["created_by"] : CreatedBy;
-            CreatedDate = VaultJson.ParseDate((string)data["created_date"]) ?? CreatedDate;
-            RunStartDate = VaultJson.ParseDate((string)data["run_start_date"]) ?? RunStartDate;
-            RunEndDate = VaultJson.ParseDate((string)data["run_end_date"]) ?? RunEndDate;
+            Status = VaultJson.AsString(data["status"]) ?? Status;
+            Method = VaultJson.AsString(data["method"]) ?? Method;
+            CreatedBy = VaultJson.AsInt64(data["created_by"]) ?? CreatedBy;
+            CreatedDate = VaultJson.AsDate(data["created_date"]) ?? CreatedDate;
+            RunStartDate = VaultJson.AsDate(data["run_start_date"]) ?? RunStartDate;
+            RunEndDate = VaultJson.AsDate(data["run_end_date"]) ?? RunEndDate;
         }
     }
 }

@@ -56,6 +56,45 @@ namespace VaultStaging
             }
         }
 
+        // The same leniency for values already parsed into a JToken (small answers: login, job status, one item).
+
+        public static string AsString(JToken token)
+        {
+            if (token == null) return null;
+            switch (token.Type)
+            {
+                case JTokenType.String: return (string)token;
+                case JTokenType.Integer: case JTokenType.Float: case JTokenType.Boolean:
+                    return Convert.ToString(((JValue)token).Value, CultureInfo.InvariantCulture);
+                default: return null;
+            }
+        }
+
+        public static long? AsInt64(JToken token)
+        {
+            if (token == null) return null;
+            switch (token.Type)
+            {
+                case JTokenType.Integer:
+                    return ((JValue)token).Value is System.Numerics.BigInteger ? (long?)null : Convert.ToInt64(((JValue)token).Value, CultureInfo.InvariantCulture);
+                case JTokenType.Float:
+                    decimal d = Convert.ToDecimal(((JValue)token).Value, CultureInfo.InvariantCulture);
+                    return d == Math.Truncate(d) && d >= long.MinValue && d <= long.MaxValue ? (long?)(long)d : null;
+                case JTokenType.String:
+                    return long.TryParse((string)token, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) ? v : (long?)null;
+                default: return null;
+            }
+        }
+
+        public static bool? AsBoolean(JToken token)
+        {
+            if (token == null) return null;
+            if (token.Type == JTokenType.Boolean) return (bool)token;
+            return token.Type == JTokenType.String && bool.TryParse((string)token, out bool b) ? b : (bool?)null;
+        }
+
+        public static DateTime? AsDate(JToken token) => ParseDate(AsString(token));
+
         /// <summary>Vault's UTC timestamps ("2020-10-07T18:32:55.000Z") as local-time DateTime values of the same instant.</summary>
         public static DateTime? AsDate(JsonReader reader)
         {

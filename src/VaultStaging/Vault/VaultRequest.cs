@@ -40,6 +40,9 @@ namespace VaultStaging.Vault
         /// <summary>Whether INVALID_SESSION_ID may trigger a new login (not for logging out).</summary>
         public bool ReloginOnExpiry { get; set; } = true;
 
+        /// <summary>A download: the answer is the file's bytes (200 or 206), or Vault's JSON envelope when it failed.</summary>
+        public bool ExpectsBytes { get; set; }
+
         /// <summary>Per-call timeout when it differs from the connection's (a slow part upload).</summary>
         public TimeSpan? Timeout { get; set; }
     }

@@ -263,7 +263,7 @@ public sealed class VaultClientTests
     public async Task A_commit_whose_answer_was_lost_is_never_sent_twice()
     {
         using var client = await Login(EmulatorFixture.JaneUserName, EmulatorFixture.JanePassword);
-        var session = await client.CreateUploadSessionAsync("/commit/once.bin", 10, false, VaultCallContext.None);
+        var session = await client.CreateUploadSessionOnceAsync("/commit/once.bin", 10, false, VaultCallContext.None);
         await client.UploadPartAsync(session.Id!, 1, 10, () => new ByteArrayContent(new byte[10]), VaultCallContext.None);
         _emu.State.AddFault(new FaultSpec { Kind = "fail-after-apply", Operation = "commit", Status = 504 });
         var e = await Assert.ThrowsAsync<VaultException>(() => client.CommitUploadSessionOnceAsync(session.Id!, VaultCallContext.None));
@@ -275,7 +275,7 @@ public sealed class VaultClientTests
     public async Task A_commit_that_never_arrived_is_sent_again()
     {
         using var client = await Login(EmulatorFixture.JaneUserName, EmulatorFixture.JanePassword);
-        var session = await client.CreateUploadSessionAsync("/commit/again.bin", 10, false, VaultCallContext.None);
+        var session = await client.CreateUploadSessionOnceAsync("/commit/again.bin", 10, false, VaultCallContext.None);
         await client.UploadPartAsync(session.Id!, 1, 10, () => new ByteArrayContent(new byte[10]), VaultCallContext.None);
         _emu.State.AddFault(new FaultSpec { Kind = "http-status", Operation = "commit", Status = 502 });
         var job = await client.CommitUploadSessionOnceAsync(session.Id!, VaultCallContext.None);

@@ -53,7 +53,7 @@ public sealed class StopLongRunningTests(EmulatorFixture emulator) : IDisposable
         string faultId = emulator.State.AddFault(new FaultSpec { Kind = "slow", Operation = "upload", PartNumber = 3, DelayMs = 30_000 });
 
         using var ps = host.Create();
-        ps.AddCommand("Send-VaultFile").AddParameter("LiteralPath", _file).AddParameter("Destination", "/stop/upload.bin");
+        ps.AddCommand("Send-VaultFile").AddParameter("LiteralPath", _file).AddParameter("Destination", "/stop/upload.bin").AddParameter("UploadMethod", "UploadSession");
         IAsyncResult pending = ps.BeginInvoke();
         WaitFor(() => emulator.State.GetFaults().All(f => f.Id != faultId), pending, "part 3 reached the emulator");
 
@@ -62,9 +62,9 @@ public sealed class StopLongRunningTests(EmulatorFixture emulator) : IDisposable
 
         // The session and its first two parts are still there, and the same command finishes the job.
         emulator.State.ClearFaults();
-        var again = host.Run("Send-VaultFile -LiteralPath $file -Destination /stop/upload.bin -PassThru", new Dictionary<string, object?> { ["file"] = _file });
+        var again = host.Run("Send-VaultFile -LiteralPath $file -Destination /stop/upload.bin -UploadMethod UploadSession -PassThru", new Dictionary<string, object?> { ["file"] = _file });
         Assert.Empty(again.Errors);
-        var result = Assert.IsType<VaultStaging.Upload.UploadResult>(Assert.Single(again.Objects));
+        var result = Assert.IsType<VaultStaging.Transfer.UploadResult>(Assert.Single(again.Objects));
         Assert.True(result.Resumed);
         Assert.Equal(2, result.PartsAlreadyThere);
         Assert.True(emulator.State.GetStagedFile("/u10001400/stop/upload.bin").Exists);
@@ -80,7 +80,7 @@ public sealed class StopLongRunningTests(EmulatorFixture emulator) : IDisposable
         host.Connect(emulator.BaseUrl, EmulatorFixture.JaneUserName, EmulatorFixture.JanePassword);
 
         using var ps = host.Create();
-        ps.AddCommand("Send-VaultFile").AddParameter("LiteralPath", _file).AddParameter("Destination", "/stop/job.bin").AddParameter("Wait");
+        ps.AddCommand("Send-VaultFile").AddParameter("LiteralPath", _file).AddParameter("Destination", "/stop/job.bin").AddParameter("UploadMethod", "UploadSession").AddParameter("Wait");
         IAsyncResult pending = ps.BeginInvoke();
         WaitFor(() => emulator.State.GetLog().Any(e => e.Operation == "job"), pending, "the first job status read");
 

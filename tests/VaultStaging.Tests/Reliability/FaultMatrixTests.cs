@@ -2,7 +2,7 @@ using System.Security;
 using System.Security.Cryptography;
 using VaultStaging.Emulator;
 using VaultStaging.Tests.Infrastructure;
-using VaultStaging.Upload;
+using VaultStaging.Transfer;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Tests.Reliability;
@@ -85,11 +85,11 @@ public sealed class FaultMatrixTests : IDisposable
                 Assert.DoesNotContain(client.ListUploadSessions(ctx), s => s.Id == VideoId);
                 break;
             default:
-                var result = await new FileUploader(client).UploadAsync(
-                    new FileUploadRequest(_file, new FileInfo(_file).Length, "/matrix/file.bin"), null, ctx);
+                var result = await new FileUploader(client, null, await client.ListUploadSessionsAsync(ctx)).UploadAsync(
+                    new FileUploadRequest(_file, new FileInfo(_file).Length, "/matrix/file.bin") { Method = UploadMethod.UploadSession }, null, ctx);
                 // A commit whose answer was cut after Vault took it is the one outcome without a job id.
                 bool lostCommit = operation == "commit" && (kind is "drop" or "truncate");
-                Assert.Equal(lostCommit ? "CommittedJobUnknown" : "Committed", result.Status);
+                Assert.Equal(lostCommit ? UploadStatus.CommittedJobUnknown : UploadStatus.CommitAccepted, result.Status);
                 var staged = _emu.State.GetStagedFile("/u10001400/matrix/file.bin");
                 Assert.True(staged.Exists);
                 Assert.Equal(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(_file))), staged.Sha256, ignoreCase: true);

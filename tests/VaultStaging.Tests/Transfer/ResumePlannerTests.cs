@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
-using VaultStaging.Upload;
+using VaultStaging.Transfer;
 using Xunit;
 
 namespace VaultStaging.Tests.Upload

@@ -1,7 +1,7 @@
 using System;
 using System.Security.Cryptography;
 
-namespace VaultStaging.Upload
+namespace VaultStaging.Transfer
 {
     /// <summary>
     /// MD5 digests as Vault shows them: 32 lowercase hex digits in <c>part_content_md5</c>. Comparing
@@ -14,15 +14,40 @@ namespace VaultStaging.Upload
         const int DigestLength = 16;
         const string Digits = "0123456789abcdef";
 
+        /// <summary>The platform's MD5; replaceable in tests to act out a FIPS-enforcing Windows.</summary>
+        internal static Func<HashAlgorithm> SystemMd5 = MD5.Create;
+
+        /// <summary>
+        /// An MD5 hasher: the platform's, or where the FIPS policy makes .NET Framework refuse MD5 (it throws
+        /// InvalidOperationException) a managed one. The check is for integrity, not security.
+        /// </summary>
+        public static HashAlgorithm CreateHasher()
+        {
+            try
+            {
+                return SystemMd5();
+            }
+            catch (Exception e) when (e is InvalidOperationException || e is System.Reflection.TargetInvocationException || e is CryptographicException)
+            {
+                return new ManagedMd5();
+            }
+        }
+
+        /// <summary>Fails now, before any call to Vault, if no MD5 can be made at all.</summary>
+        public static void EnsureAvailable()
+        {
+            using (CreateHasher()) { }
+        }
+
         /// <summary>The MD5 of <paramref name="count"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/>, as lowercase hex.</summary>
         public static string Compute(byte[] buffer, int offset, int count)
         {
-            using (MD5 md5 = MD5.Create())
+            using (HashAlgorithm md5 = CreateHasher())
                 return Compute(md5, buffer, offset, count);
         }
 
-        /// <summary>The same with an MD5 instance the caller reuses (one per thread: MD5 is not thread-safe).</summary>
-        internal static string Compute(MD5 md5, byte[] buffer, int offset, int count)
+        /// <summary>The same with a hasher the caller reuses (one per thread: hashers are not thread-safe).</summary>
+        internal static string Compute(HashAlgorithm md5, byte[] buffer, int offset, int count)
         {
             if (buffer == null) throw new ArgumentNullException(nameof(buffer));
             return ToHex(md5.ComputeHash(buffer, offset, count));

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace VaultStaging.Upload
+namespace VaultStaging.Transfer
 {
     /// <summary>
     /// How one file is cut into the parts of an upload session: all parts <see cref="PartSize"/> bytes

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 
-namespace VaultStaging.Upload
+namespace VaultStaging.Transfer
 {
     /// <summary>One part Vault already holds for a session, as Get-VaultUploadSessionPart lists it.</summary>
     public sealed class RemotePart

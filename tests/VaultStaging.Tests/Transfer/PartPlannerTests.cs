@@ -1,6 +1,6 @@
 using System;
 using System.Linq;
-using VaultStaging.Upload;
+using VaultStaging.Transfer;
 using VaultStaging.Vault;
 using Xunit;
 

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 
-namespace VaultStaging.Upload
+namespace VaultStaging.Transfer
 {
     /// <summary>
     /// One part read from the local file, with its MD5, ready to send. The bytes live in a buffer

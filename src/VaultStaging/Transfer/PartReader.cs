@@ -8,7 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using VaultStaging.Vault;
 
-namespace VaultStaging.Upload
+namespace VaultStaging.Transfer
 {
     /// <summary>
     /// Reads the parts of a file from disk, in ascending part order, and hashes each one, ahead of the
@@ -42,7 +42,7 @@ namespace VaultStaging.Upload
         readonly PartPlan _plan;
         readonly int[] _partNumbers;
         readonly FileStream _file;
-        readonly MD5 _md5 = MD5.Create();
+        readonly HashAlgorithm _md5 = Md5Hex.CreateHasher();
         readonly PartBufferPool _pool;
         readonly ConcurrentQueue<ReadResult> _ready = new ConcurrentQueue<ReadResult>();
         readonly SemaphoreSlim _readyCount = new SemaphoreSlim(0);

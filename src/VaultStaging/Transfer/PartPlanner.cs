@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using VaultStaging.Vault;
 
-namespace VaultStaging.Upload
+namespace VaultStaging.Transfer
 {
     /// <summary>
     /// Cuts a file into the parts of a Vault upload session. Vault's rules (vault-api.md): every part
@@ -78,7 +78,7 @@ namespace VaultStaging.Upload
                 throw new VaultInputException("Path",
                     $"{theFile} is {Bytes(fileSize)}; with API {version} an upload session takes at most {maxCount} parts of at most " +
                     $"{Bytes(maxPart)}, that is {Bytes(maxCount * maxPart)}." +
-                    (v262 ? "" : $" Use API v26.2 or later, which allows {MaxPartCountFromV262} parts."));
+                    (v262 ? "" : $" Connect with -ApiVersion v26.2 or later, which allows {MaxPartCountFromV262} parts of up to {Bytes(MaxPartSizeFromV262)}."));
 
             long defaultSize = Math.Min(maxPart, Math.Max(MinPartSize, CeilDiv(needed, MiB) * MiB));
             if (partSize == null)

@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using VaultStaging.Upload;
+using VaultStaging.Transfer;
 using VaultStaging.Vault;
 using Xunit;
 

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace VaultStaging.Upload
+namespace VaultStaging.Transfer
 {
     /// <summary>
     /// A fixed number of part-sized buffers, handed out and taken back. Renting waits while all are out:

@@ -1,7 +1,7 @@
 using System;
 using System.Security.Cryptography;
 using System.Text;
-using VaultStaging.Upload;
+using VaultStaging.Transfer;
 using Xunit;
 
 namespace VaultStaging.Tests.Upload

@@ -1,0 +1,119 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace VaultStaging.Vault
+{
+    /// <summary>
+    /// A stream that calls back whenever bytes move through it, in slices small enough that a slow link
+    /// still reports often: the attempt's time limit restarts on each, so it measures a stall, not a size.
+    /// </summary>
+    internal sealed class ProgressStream : Stream
+    {
+        /// <summary>Writes are cut into slices of this size so the callback comes at least this often.</summary>
+        const int Slice = 64 * 1024;
+
+        readonly Stream _inner;
+        readonly Action _moved;
+        readonly bool _leaveOpen;
+
+        public ProgressStream(Stream inner, Action moved, bool leaveOpen = false)
+        {
+            _inner = inner ?? throw new ArgumentNullException(nameof(inner));
+            _moved = moved;
+            _leaveOpen = leaveOpen;
+        }
+
+        public override bool CanRead => _inner.CanRead;
+        public override bool CanSeek => false;
+        public override bool CanWrite => _inner.CanWrite;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = _inner.Read(buffer, offset, count);
+            if (n > 0) _moved?.Invoke();
+            return n;
+        }
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            int n = await _inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+            if (n > 0) _moved?.Invoke();
+            return n;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            while (count > 0)
+            {
+                int n = Math.Min(Slice, count);
+                _inner.Write(buffer, offset, n);
+                _moved?.Invoke();
+                offset += n;
+                count -= n;
+            }
+        }
+
+        public override async Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            while (count > 0)
+            {
+                int n = Math.Min(Slice, count);
+                await _inner.WriteAsync(buffer, offset, n, cancellationToken).ConfigureAwait(false);
+                _moved?.Invoke();
+                offset += n;
+                count -= n;
+            }
+        }
+
+        public override void Flush() => _inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && !_leaveOpen) _inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>A request body that reports its bytes as they are written to the connection (see <see cref="ProgressStream"/>).</summary>
+    internal sealed class ProgressContent : HttpContent
+    {
+        readonly HttpContent _inner;
+        readonly Action _moved;
+
+        public ProgressContent(HttpContent inner, Action moved)
+        {
+            _inner = inner;
+            _moved = moved;
+            foreach (var header in inner.Headers)
+            {
+                if (!string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase))
+                    Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext context) =>
+            _inner.CopyToAsync(new ProgressStream(stream, _moved, leaveOpen: true));
+
+        protected override bool TryComputeLength(out long length)
+        {
+            long? known = _inner.Headers.ContentLength;
+            length = known ?? -1;
+            return known.HasValue;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}

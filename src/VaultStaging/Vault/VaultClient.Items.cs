@@ -1,0 +1,335 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Threading;
+using System.Threading.Tasks;
+using Newtonsoft.Json.Linq;
+
+namespace VaultStaging.Vault
+{
+    /// <summary>The files and folders of the staging server (/api/{v}/services/file_staging/items): list, create, move, delete.</summary>
+    public sealed partial class VaultClient
+    {
+        /// <summary>The largest file one POST .../items takes, and the largest range one GET answers: "50 MB", read as decimal (the smaller reading).</summary>
+        public const long MaxDirectFileSize = 50000000;
+
+        /// <summary>Vault's largest page of items.</summary>
+        public const int MaxItemsPerPage = 1000;
+
+        string ItemsRoot => ApiRoot + "services/file_staging/items";
+
+        bool? _isAdmin;
+
+        /// <summary>
+        /// What is at <paramref name="path"/>: a folder's contents (with <paramref name="recursive"/>, everything
+        /// below it, folders before their contents), or the file itself. Streamed as read, page after page.
+        /// </summary>
+        public IEnumerable<StagingItem> ListItems(string path, bool recursive, VaultCallContext ctx, int pageSize = MaxItemsPerPage) =>
+            ReadPages(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, ctx);
+
+        /// <summary>The same for pool threads: <paramref name="onItem"/> gets each item as it is read and returns false to stop.</summary>
+        public Task ListItemsAsync(string path, bool recursive, Func<StagingItem, bool> onItem, VaultCallContext ctx, int pageSize = MaxItemsPerPage) =>
+            ReadPagesAsync(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, onItem, ctx);
+
+        VaultRequest ListItemsRequest(string path, bool recursive, int pageSize)
+        {
+            if (pageSize < 1 || pageSize > MaxItemsPerPage) throw new ArgumentOutOfRangeException(nameof(pageSize), pageSize, "Vault pages hold 1 to 1000 items.");
+            string query = "?recursive=" + (recursive ? "true" : "false") + "&limit=" + pageSize.ToString(CultureInfo.InvariantCulture);
+            string normal = StagingPath.Normalize(path);
+            return new VaultRequest(HttpMethod.Get, ItemsRoot + "/" + StagingPath.Escape(normal) + query,
+                (recursive ? "List everything below " : "List ") + normal);
+        }
+
+        /// <summary>
+        /// The item at <paramref name="path"/>, or null when nothing is there. One call: listing a file's path
+        /// answers the file itself, listing a folder's path answers its contents (so the path is a folder).
+        /// Which error Vault gives for a path that does not exist is not documented: any refusal that is not
+        /// about the session, access or the rate limit counts as "nothing there".
+        /// </summary>
+        public async Task<StagingItem> GetItemAsync(string path, VaultCallContext ctx)
+        {
+            string normal = StagingPath.Normalize(path);
+            if (normal == StagingPath.Root) return StagingItem.Folder(StagingPath.Root);
+            StagingItem first = null;
+            try
+            {
+                await ListItemsAsync(normal, false, i => { first = i; return false; }, ctx, pageSize: 1).ConfigureAwait(false);
+            }
+            catch (VaultException e) when (IsNotFound(e))
+            {
+                return null;
+            }
+            bool isAdmin = await IsAdminAsync(ctx).ConfigureAwait(false);
+            if (first != null && first.Kind == StagingItemKind.File && StagingPath.AreSame(first.Path, normal, UserId, isAdmin)) return first;
+            return StagingItem.Folder(normal);
+        }
+
+        /// <summary>A refusal that means the path is not there (see <see cref="GetItemAsync"/>).</summary>
+        internal static bool IsNotFound(VaultException e) =>
+            e.Kind == VaultFailureKind.Vault && !e.IsTransient
+            && e.ErrorType != "INVALID_SESSION_ID" && e.ErrorType != "INSUFFICIENT_ACCESS" && e.ErrorType != "API_LIMIT_EXCEEDED";
+
+        /// <summary>
+        /// Whether the user sees the whole staging server (Vault Owner, System Admin), learned once per
+        /// connection with one call: an admin's own folder /u{userId} is a folder at the root, while for a
+        /// non-admin that path is taken inside their own folder, where it does not exist. Decides how paths are
+        /// compared (<see cref="StagingPath.ForComparison"/>). Without a user id nothing is stripped.
+        /// </summary>
+        public async Task<bool> IsAdminAsync(VaultCallContext ctx)
+        {
+            if (_isAdmin.HasValue) return _isAdmin.Value;
+            if (UserId == null) return true;
+            bool admin;
+            try
+            {
+                string own = "/u" + UserId.Value.ToString(CultureInfo.InvariantCulture);
+                await ListItemsAsync(own, false, i => false, ctx, pageSize: 1).ConfigureAwait(false);
+                admin = true;
+            }
+            catch (VaultException e) when (IsNotFound(e))
+            {
+                admin = false;
+            }
+            _isAdmin = admin;
+            ctx.Verbose(admin
+                ? "This user sees the whole staging server (an admin): paths are from the staging root."
+                : $"This user is not an admin: paths are inside the user's own folder /u{UserId}.");
+            return admin;
+        }
+
+        /// <summary>
+        /// Creates one folder; its parent must exist (Vault does not create parents). An existing folder is
+        /// Vault's ITEM_NAME_EXISTS. After a lost answer the folder's existence settles whether it was made.
+        /// </summary>
+        public async Task<StagingItem> CreateFolderAsync(string path, VaultCallContext ctx)
+        {
+            string normal = StagingPath.Normalize(path);
+            var request = new VaultRequest(HttpMethod.Post, ItemsRoot, "Create the folder " + normal)
+            {
+                Idempotent = false,
+                Content = () => new MultipartFormDataContent
+                {
+                    { new StringContent("folder"), "kind" },
+                    { new StringContent(normal), "path" },
+                },
+            };
+            VaultResponse answer = await SendAsync(request, ctx, async lost =>
+            {
+                ctx.Verbose($"The answer to creating the folder {normal} was lost ({lost.ErrorType}); checking whether it is there.");
+                StagingItem there = await GetItemAsync(normal, ctx).ConfigureAwait(false);
+                return (there != null && there.IsFolder, (VaultResponse)null);
+            }).ConfigureAwait(false);
+            return answer?.Data is JObject data ? StagingItem.FromJson(data) : StagingItem.Folder(normal);
+        }
+
+        /// <summary>
+        /// Uploads a file of at most <see cref="MaxDirectFileSize"/> bytes in one call (no upload session, no
+        /// job). <paramref name="openContent"/> gives the bytes anew for every attempt. The answer carries
+        /// Vault's MD5 of what it stored (<see cref="StagingItem.Md5"/>) for the caller to compare. With
+        /// <paramref name="overwrite"/> a retry is harmless; without it, a lost answer is settled by looking:
+        /// nothing there means it did not arrive (sent again); a file there cannot be told from another one,
+        /// so that is an error (UPLOAD_UNCONFIRMED) rather than a guess.
+        /// </summary>
+        public async Task<StagingItem> UploadFileAsync(string path, long length, Func<Stream> openContent, bool overwrite, VaultCallContext ctx)
+        {
+            string normal = StagingPath.Normalize(path);
+            if (length > MaxDirectFileSize)
+                throw new ArgumentOutOfRangeException(nameof(length), length, "Files over 50,000,000 bytes go through upload sessions.");
+            string name = StagingPath.NameOf(normal);
+            var request = new VaultRequest(HttpMethod.Post, ItemsRoot, "Upload " + normal)
+            {
+                Idempotent = overwrite,
+                Content = () =>
+                {
+                    var file = new OpenedStreamContent(openContent, length);
+                    file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                    return new MultipartFormDataContent
+                    {
+                        { new StringContent("file"), "kind" },
+                        { new StringContent(normal), "path" },
+                        { new StringContent(overwrite ? "true" : "false"), "overwrite" },
+                        // The name Vault uses is the path's; the part's file name only has to be plain ASCII.
+                        { file, "file", IsPlainAscii(name) ? name : "file" },
+                    };
+                },
+            };
+            VaultResponse answer = await SendAsync(request, ctx, overwrite ? null : (Func<VaultException, Task<(bool, VaultResponse)>>)(async lost =>
+            {
+                ctx.Verbose($"The answer to uploading {normal} was lost ({lost.ErrorType}); checking whether the file is there.");
+                StagingItem there = await GetItemAsync(normal, ctx).ConfigureAwait(false);
+                if (there == null) return (false, null);
+                throw new VaultException(VaultFailureKind.Client, "UPLOAD_UNCONFIRMED",
+                    $"Upload {normal}: the answer was lost, and a file of {there.Size:N0} bytes is now at that path, but whether it is this file (and complete) could not be checked.",
+                    "Run the upload again with -Overwrite to be sure the staged file is this one.")
+                { Operation = lost.Operation };
+            })).ConfigureAwait(false);
+            if (!(answer.Data is JObject data))
+                throw new VaultException(VaultFailureKind.Http, "HTTP_ERROR", $"Upload {normal} failed: Vault's answer had no item.");
+            return StagingItem.FromJson(data);
+        }
+
+        static bool IsPlainAscii(string text)
+        {
+            foreach (char c in text) if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') return false;
+            return text.Length > 0;
+        }
+
+        /// <summary>
+        /// Moves and/or renames an item: a job on Vault (the item stays where it was until the job ends).
+        /// Not sent twice: after a lost answer the job id is unknown, and the error says to check.
+        /// </summary>
+        public async Task<VaultJob> MoveItemAsync(string path, string newParent, string newName, VaultCallContext ctx)
+        {
+            string normal = StagingPath.Normalize(path);
+            if (newParent == null && newName == null) throw new ArgumentException("A move needs a new parent folder, a new name, or both.");
+            var form = new List<KeyValuePair<string, string>>();
+            if (newParent != null) form.Add(new KeyValuePair<string, string>("parent", StagingPath.Normalize(newParent)));
+            if (newName != null) form.Add(new KeyValuePair<string, string>("name", newName));
+            string what = newParent == null ? $"Rename {normal} to {newName}"
+                : $"Move {normal} to {StagingPath.Combine(newParent, newName ?? StagingPath.NameOf(normal))}";
+            var request = new VaultRequest(HttpMethod.Put, ItemsRoot + "/" + StagingPath.Escape(normal), what) { Idempotent = false, Form = form };
+            return JobOf(await SendAsync(request, ctx).ConfigureAwait(false), what, normal);
+        }
+
+        /// <summary>Deletes a file or a folder (with <paramref name="recursive"/>, a folder and everything in it): a job on Vault.</summary>
+        public async Task<VaultJob> DeleteItemAsync(string path, bool recursive, VaultCallContext ctx)
+        {
+            string normal = StagingPath.Normalize(path);
+            string what = "Delete " + normal;
+            var request = new VaultRequest(HttpMethod.Delete, ItemsRoot + "/" + StagingPath.Escape(normal) + (recursive ? "?recursive=true" : ""), what) { Idempotent = false };
+            return JobOf(await SendAsync(request, ctx).ConfigureAwait(false), what, normal);
+        }
+
+        static VaultJob JobOf(VaultResponse answer, string what, string path)
+        {
+            long? jobId = VaultJson.AsInt64(answer.Data?["job_id"]);
+            if (jobId == null)
+                throw new VaultException(VaultFailureKind.Http, "HTTP_ERROR", $"{what} failed: Vault's answer had no job_id.");
+            return new VaultJob { JobId = jobId.Value, Path = path, Operation = what };
+        }
+
+        /// <summary>
+        /// Downloads <paramref name="length"/> bytes of the file at <paramref name="path"/> from
+        /// <paramref name="offset"/> (one ranged GET of at most <see cref="MaxDirectFileSize"/> bytes), handing
+        /// them to <paramref name="write"/> in order. A connection lost mid-way is resumed from the last byte
+        /// received, through the client's one retry loop. Every answer's Content-Range must name exactly the
+        /// range asked for (else it is refused and asked again), and its total must be
+        /// <paramref name="expectedTotal"/>: a file that changed on Vault fails with REMOTE_FILE_CHANGED.
+        /// </summary>
+        public async Task DownloadRangeAsync(string path, long offset, long length, long expectedTotal,
+            Func<byte[], int, int, CancellationToken, Task> write, VaultCallContext ctx)
+        {
+            if (length <= 0) return;
+            if (length > MaxDirectFileSize) throw new ArgumentOutOfRangeException(nameof(length), length, "A range is at most 50,000,000 bytes.");
+            string normal = StagingPath.Normalize(path);
+            long received = 0;
+            var request = new VaultRequest(HttpMethod.Get, ItemsRoot + "/content/" + StagingPath.Escape(normal),
+                $"Download bytes {offset:N0}-{offset + length - 1:N0} of {normal}")
+            {
+                ExpectsBytes = true,
+                AddHeaders = m => m.Headers.Range = new RangeHeaderValue(offset + received, offset + length - 1),
+            };
+            var state = new RetryState();
+            await WithRetriesAsync(request, async session =>
+            {
+                OpenResponse open = await OpenAsync(request, ctx, session).ConfigureAwait(false);
+                try
+                {
+                    long from = offset + received;
+                    long want = length - received;
+                    CheckRange(open, normal, from, want, expectedTotal);
+                    var buffer = new byte[81920];
+                    while (want > 0)
+                    {
+                        int n = await open.Body.ReadAsync(buffer, 0, (int)Math.Min(buffer.Length, want), open.Timeout.Token).ConfigureAwait(false);
+                        if (n == 0) throw new IOException($"The connection ended after {received:N0} of {length:N0} bytes.");
+                        await write(buffer, 0, n, ctx.CancellationToken).ConfigureAwait(false);
+                        received += n;
+                        want -= n;
+                        // Bytes arrived: a later drop starts a fresh retry budget from here.
+                        state.Retries = 0;
+                    }
+                    ctx.Verbose($"{open.Operation} -> {(int)open.Response.StatusCode}, {length:N0} bytes in {open.Watch.ElapsedMilliseconds} ms{BurstNote(open.Response)}");
+                    return true;
+                }
+                catch (Exception e) when (IsCallFailure(e) && !(e is VaultException))
+                {
+                    throw MapFailure(e, open, ctx);
+                }
+                finally
+                {
+                    open.Dispose();
+                }
+            }, state, ctx).ConfigureAwait(false);
+        }
+
+        /// <summary>The answer must be the range asked for, of a file of the expected size (Content-Range; a 200 without it is the whole file).</summary>
+        void CheckRange(OpenResponse open, string path, long from, long want, long expectedTotal)
+        {
+            HttpResponseMessage response = open.Response;
+            ContentRangeHeaderValue range = response.Content.Headers.ContentRange;
+            long? total;
+            if (range == null)
+            {
+                if (response.StatusCode == (HttpStatusCode)206 || from != 0)
+                    throw WrongRange(open, path, $"no Content-Range for bytes {from:N0}-{from + want - 1:N0}");
+                total = response.Content.Headers.ContentLength;
+            }
+            else
+            {
+                if (range.From != from || range.To != from + want - 1)
+                    throw WrongRange(open, path, $"Content-Range {range} where bytes {from:N0}-{from + want - 1:N0} were asked for");
+                total = range.Length;
+            }
+            if (total.HasValue && total.Value != expectedTotal)
+                throw new VaultException(VaultFailureKind.Client, "REMOTE_FILE_CHANGED",
+                    $"{path} changed on Vault during the download: it was {expectedTotal:N0} bytes when listed and is now {total.Value:N0} bytes.",
+                    "Run the command again to download the new version from the start.")
+                { Operation = open.Operation, ExecutionId = ExecutionIdOf(response) };
+        }
+
+        VaultException WrongRange(OpenResponse open, string path, string what) =>
+            new VaultException(VaultFailureKind.Http, "WRONG_CONTENT_RANGE",
+                $"{open.Request.Description} failed: Vault answered {what}; the bytes were refused.")
+            { IsTransient = true, MayHaveBeenApplied = false, Operation = open.Operation, ExecutionId = ExecutionIdOf(open.Response), HttpStatus = (int)open.Response.StatusCode };
+    }
+
+    /// <summary>A request body read from a stream opened anew for each attempt, with a known length (so Vault gets Content-Length).</summary>
+    internal sealed class OpenedStreamContent : HttpContent
+    {
+        readonly Func<Stream> _open;
+        readonly long _length;
+
+        public OpenedStreamContent(Func<Stream> open, long length)
+        {
+            _open = open;
+            _length = length;
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext context)
+        {
+            using (Stream source = _open())
+            {
+                var buffer = new byte[81920];
+                long left = _length;
+                int n;
+                while (left > 0 && (n = await source.ReadAsync(buffer, 0, (int)Math.Min(buffer.Length, left)).ConfigureAwait(false)) > 0)
+                {
+                    await stream.WriteAsync(buffer, 0, n).ConfigureAwait(false);
+                    left -= n;
+                }
+                if (left > 0) throw new IOException($"The file ended {left:N0} bytes before its expected length of {_length:N0} bytes: it changed while it was sent.");
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _length;
+            return true;
+        }
+    }
+}
