@@ -27,13 +27,33 @@ namespace VaultStaging.Vault
         /// <summary>
         /// What is at <paramref name="path"/>: a folder's contents (with <paramref name="recursive"/>, everything
         /// below it, folders before their contents), or the file itself. Streamed as read, page after page.
+        /// Paths come in the form this user types them (<see cref="InRequestForm"/>), so an item can be handed
+        /// straight to the next call.
         /// </summary>
-        public IEnumerable<StagingItem> ListItems(string path, bool recursive, VaultCallContext ctx, int pageSize = MaxItemsPerPage) =>
-            ReadPages(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, ctx);
+        public IEnumerable<StagingItem> ListItems(string path, bool recursive, VaultCallContext ctx, int pageSize = MaxItemsPerPage)
+        {
+            bool isAdmin = IsAdminAsync(ctx).GetAwaiter().GetResult();
+            foreach (StagingItem item in ReadPages(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, ctx))
+                yield return InRequestForm(item, isAdmin);
+        }
 
         /// <summary>The same for pool threads: <paramref name="onItem"/> gets each item as it is read and returns false to stop.</summary>
-        public Task ListItemsAsync(string path, bool recursive, Func<StagingItem, bool> onItem, VaultCallContext ctx, int pageSize = MaxItemsPerPage) =>
-            ReadPagesAsync(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, onItem, ctx);
+        public async Task ListItemsAsync(string path, bool recursive, Func<StagingItem, bool> onItem, VaultCallContext ctx, int pageSize = MaxItemsPerPage)
+        {
+            bool isAdmin = await IsAdminAsync(ctx).ConfigureAwait(false);
+            await ReadPagesAsync(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, i => onItem(InRequestForm(i, isAdmin)), ctx).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Whether Vault lists a non-admin's items as /Folder/File or /u{userId}/Folder/File is UNCONFIRMED;
+        /// either way the item's path becomes the form the user writes (relative to their own folder), the
+        /// one every call takes.
+        /// </summary>
+        StagingItem InRequestForm(StagingItem item, bool isAdmin)
+        {
+            if (item.Path != null) item.Path = StagingPath.ForComparison(item.Path, UserId, isAdmin);
+            return item;
+        }
 
         VaultRequest ListItemsRequest(string path, bool recursive, int pageSize)
         {
@@ -63,8 +83,7 @@ namespace VaultStaging.Vault
             {
                 return null;
             }
-            bool isAdmin = await IsAdminAsync(ctx).ConfigureAwait(false);
-            if (first != null && first.Kind == StagingItemKind.File && StagingPath.AreSame(first.Path, normal, UserId, isAdmin)) return first;
+            if (first != null && first.Kind == StagingItemKind.File && first.Path == normal) return first;
             return StagingItem.Folder(normal);
         }
 
@@ -87,7 +106,7 @@ namespace VaultStaging.Vault
             try
             {
                 string own = "/u" + UserId.Value.ToString(CultureInfo.InvariantCulture);
-                await ListItemsAsync(own, false, i => false, ctx, pageSize: 1).ConfigureAwait(false);
+                await ReadPagesAsync(ListItemsRequest(own, false, 1), StagingItem.ReadFrom, i => i.Path, i => false, ctx).ConfigureAwait(false);
                 admin = true;
             }
             catch (VaultException e) when (IsNotFound(e))
