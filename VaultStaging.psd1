@@ -8,11 +8,14 @@
     Description          = 'Veeva Vault File Staging from PowerShell: connect to a vault and list, inspect and manage resumable upload sessions.'
     CompatiblePSEditions = @('Core', 'Desktop')
     PowerShellVersion    = '5.1'
+    # Windows PowerShell 5.1 needs .NET Framework 4.7.2 for netstandard2.0 assemblies to load without facades.
+    DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('VaultStaging.Format.ps1xml')
     CmdletsToExport      = @(
         'Connect-Vault', 'Disconnect-Vault', 'Get-VaultConnection',
         'Get-VaultUploadSession', 'New-VaultUploadSession', 'Get-VaultUploadSessionPart',
-        'Complete-VaultUploadSession', 'Remove-VaultUploadSession', 'Send-VaultFile'
+        'Complete-VaultUploadSession', 'Remove-VaultUploadSession', 'Send-VaultFile',
+        'Receive-VaultFile', 'Sync-VaultStagingFolder'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

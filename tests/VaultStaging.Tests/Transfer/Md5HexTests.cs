@@ -4,7 +4,7 @@ using System.Text;
 using VaultStaging.Transfer;
 using Xunit;
 
-namespace VaultStaging.Tests.Upload
+namespace VaultStaging.Tests.Transfer
 {
     public class Md5HexTests
     {

@@ -4,7 +4,7 @@ using VaultStaging.Transfer;
 using VaultStaging.Vault;
 using Xunit;
 
-namespace VaultStaging.Tests.Upload
+namespace VaultStaging.Tests.Transfer
 {
     public class PartPlannerTests
     {

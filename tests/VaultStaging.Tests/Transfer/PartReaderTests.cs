@@ -8,7 +8,7 @@ using VaultStaging.Transfer;
 using VaultStaging.Vault;
 using Xunit;
 
-namespace VaultStaging.Tests.Upload
+namespace VaultStaging.Tests.Transfer
 {
     public class PartReaderTests
     {

@@ -6,7 +6,7 @@ using System.Threading.Tasks;
 using VaultStaging.Transfer;
 using Xunit;
 
-namespace VaultStaging.Tests.Upload
+namespace VaultStaging.Tests.Transfer
 {
     public class ResumePlannerTests : IDisposable
     {

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Security.Cryptography;
 
-namespace VaultStaging.Tests.Upload
+namespace VaultStaging.Tests.Transfer
 {
     /// <summary>A real file of random bytes in the temp folder, deleted on Dispose.</summary>
     internal sealed class TempFile : IDisposable

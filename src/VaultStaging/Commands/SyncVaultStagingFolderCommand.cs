@@ -1,0 +1,205 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using VaultStaging.Transfer;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Commands
+{
+    /// <summary>
+    /// Makes a staging folder match a local folder (-Direction Upload, the default) or the other way round,
+    /// like robocopy /MIR: files missing on the target, of another size, or newer on the source are sent;
+    /// unchanged files cost no call beyond one recursive listing; with -Delete, what the source lacks is
+    /// removed from the target. Three steps, each done by the transfer engine: plan (<see cref="SyncPlanner"/>),
+    /// send (<see cref="UploadBatch"/> / <see cref="DownloadBatch"/>), delete (<see cref="SyncDeleter"/>).
+    /// </summary>
+    [Cmdlet(VerbsData.Sync, "VaultStagingFolder", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(SyncRecord))]
+    public sealed class SyncVaultStagingFolderCommand : TransferCmdlet
+    {
+        /// <summary>The local folder.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Path { get; set; }
+
+        /// <summary>The staging folder.</summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(StagingPathCompleter))]
+        public string Destination { get; set; }
+
+        /// <summary>Upload (default): the staging folder is made to match the local one. Download: the local folder is made to match the staging one.</summary>
+        [Parameter]
+        public SyncDirection Direction { get; set; } = SyncDirection.Upload;
+
+        /// <summary>Remove from the target the files and folders the source lacks (asks once, as a high-impact change).</summary>
+        [Parameter]
+        public SwitchParameter Delete { get; set; }
+
+        /// <summary>With -Delete: do not ask before deleting.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>Files sent at the same time; at most 10 requests are in flight on one connection whatever this says.</summary>
+        [Parameter]
+        [ValidateRange(1, 50)]
+        public int ThrottleLimit { get; set; } = 10;
+
+        /// <summary>One record per file or folder: Sent, Skipped, Deleted or Failed.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void EndProcessing()
+        {
+            string local = GetUnresolvedProviderPathFromPSPath(Path);
+            string staging = null;
+            List<LocalEntry> localTree = null;
+            var remoteTree = new List<StagingItem>();
+            bool rootExists = false;
+            RunFor(Path, () =>
+            {
+                if (File.Exists(local)) throw new VaultInputException("Path", $"'{Path}' is a file; give the local folder to sync.");
+                if (!Directory.Exists(local))
+                {
+                    if (Direction == SyncDirection.Upload) throw new VaultInputException("Path", $"The local folder '{Path}' does not exist.");
+                    if (ShouldProcess(local, "Create folder")) Directory.CreateDirectory(local);
+                }
+                staging = StagingPath.ValidateAny(Destination, "Destination");
+                localTree = Directory.Exists(local) ? SyncPlanner.ReadLocalTree(local).ToList() : new List<LocalEntry>();
+                StagingItem root = Await(Client.GetItemAsync(staging, CallContext));
+                if (root != null && !root.IsFolder)
+                    throw new VaultInputException("Destination", $"{staging} is a file on the staging server; give the staging folder to sync.");
+                if (root == null && Direction == SyncDirection.Download)
+                    throw new VaultException(VaultFailureKind.Vault, "ItemNotFound", $"There is no folder {staging} on the staging server.", "Check the path with Get-VaultStagingItem.");
+                rootExists = root != null;
+                if (root != null)
+                    foreach (StagingItem item in Client.ListItems(staging, true, CallContext)) remoteTree.Add(item);
+            }, terminating: true);
+            if (localTree == null) return;
+
+            SyncPlan plan = SyncPlanner.Plan(Direction, local, staging, localTree, remoteTree, Delete);
+            WriteVerbose($"Sync {Direction} {local} <-> {staging}: {plan.Send.Count} to send, {plan.MakeFolders.Count} folder(s) to make, {plan.Skip.Count} unchanged, {plan.Delete.Count} to delete, {plan.Conflicts.Count} in conflict.");
+            foreach (SyncRecord conflict in plan.Conflicts)
+            {
+                WriteFailure(new VaultException(VaultFailureKind.Client, "SYNC_CONFLICT", $"{conflict.RelativePath} was not synced: {conflict.Reason}.", "Remove or rename one of them, then sync again."), conflict.RelativePath);
+                if (PassThru) WriteObject(conflict);
+            }
+            if (PassThru) foreach (SyncRecord skipped in plan.Skip) WriteObject(skipped);
+
+            string verb = Direction == SyncDirection.Upload ? "Upload" : "Download";
+            List<SyncRecord> send = plan.Send.Where(r => ShouldProcess(Describe(r), $"{verb} ({r.Reason})")).ToList();
+            List<SyncRecord> folders = plan.MakeFolders.Where(r => ShouldProcess(Describe(r), "Create folder")).ToList();
+            List<SyncRecord> delete = plan.Delete.Where(r => ShouldProcess(Describe(r), $"Delete ({r.Reason})")).ToList();
+            if (delete.Count > 0 && !ConfirmDeletions(delete)) delete.Clear();
+
+            // The target's folders are known from the listing: only missing ones cost a call.
+            var known = plan.TargetFolders.Select(f => StagingPath.Combine(staging, f)).ToList();
+            if (rootExists) known.Add(staging);
+            var maker = new FolderMaker(Client, known);
+            MakeFolders(folders, maker);
+            if (send.Count > 0)
+            {
+                if (Direction == SyncDirection.Upload) Upload(send, maker);
+                else Download(send);
+            }
+            if (delete.Count > 0 && !StopToken.IsCancellationRequested) Remove(delete);
+        }
+
+        /// <summary>What ShouldProcess names: the item changed, and for a transfer where it comes from.</summary>
+        static string Describe(SyncRecord r)
+        {
+            bool up = r.Direction == SyncDirection.Upload;
+            string target = up ? r.StagingPath : r.LocalPath;
+            if (r.Reason == "not on the source" || r.Kind == StagingItemKind.Folder) return target;
+            return up ? $"{r.LocalPath} -> {target}" : $"{r.StagingPath} -> {target}";
+        }
+
+        /// <summary>Deletion is a high-impact change: asked once for all, unless -Force, -Confirm:$false or $ConfirmPreference says not to.</summary>
+        bool ConfirmDeletions(List<SyncRecord> delete)
+        {
+            if (Force || (MyInvocation.BoundParameters.TryGetValue("Confirm", out object c) && c is SwitchParameter s && !s.IsPresent)) return true;
+            if (GetVariableValue("ConfirmPreference") is ConfirmImpact preference && preference == ConfirmImpact.None) return true;
+            string where = Direction == SyncDirection.Upload ? "from the staging server" : "from the local folder";
+            return ShouldContinue($"Delete {delete.Count} file(s) and folder(s) {where} that the source does not have ({string.Join(", ", delete.Take(5).Select(d => d.RelativePath))}{(delete.Count > 5 ? ", ..." : "")})? Deletions on the staging server cannot be undone.",
+                "Sync-VaultStagingFolder -Delete");
+        }
+
+        void MakeFolders(List<SyncRecord> folders, FolderMaker maker)
+        {
+            foreach (SyncRecord folder in folders.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
+            {
+                RunFor(folder.RelativePath, () =>
+                {
+                    if (Direction == SyncDirection.Upload) Await(maker.EnsureAsync(folder.StagingPath, CallContext));
+                    else Directory.CreateDirectory(folder.LocalPath);
+                    folder.Action = "Sent";
+                    if (PassThru) WriteObject(folder);
+                });
+            }
+        }
+
+        void Upload(List<SyncRecord> send, FolderMaker maker)
+        {
+            var requests = send.ToDictionary(r => new FileUploadRequest(r.LocalPath, r.Size ?? 0, r.StagingPath) { Overwrite = true }, r => r);
+            using (var batch = new UploadBatch(Client, this, requests.Keys.ToList(), ThrottleLimit, CallContext, maker))
+            {
+                batch.Start();
+                var unfinished = new List<UploadInterruptedException>();
+                Pump(batch.Run, new TransferProgressDisplay(this, "Syncing to Vault", requests.Keys.Select(k => batch.Progress[k]).ToList()),
+                    o =>
+                    {
+                        if (o.Error is UploadInterruptedException stopped && stopped.WasCancelled) unfinished.Add(stopped);
+                        else Report(requests[o.Item], o.Succeeded, o.Error is UploadInterruptedException i ? new VaultException(VaultFailureKind.Client, (i.InnerException as VaultException)?.ErrorType ?? "UPLOAD_INTERRUPTED", i.Message) : o.Error);
+                    },
+                    left =>
+                    {
+                        unfinished.AddRange(left.Select(o => o.Error).OfType<UploadInterruptedException>());
+                        foreach (UploadInterruptedException stopped in unfinished) WriteLastingWarning(stopped.Message);
+                        WriteLastingWarning("The sync was stopped. Run the same command again to finish it: interrupted uploads resume.");
+                    });
+                if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
+            }
+        }
+
+        void Download(List<SyncRecord> send)
+        {
+            var requests = send.ToDictionary(r => new FileDownloadRequest(r.StagingPath, r.Size ?? 0, r.ModifiedDate, r.LocalPath) { Force = true }, r => r);
+            using (var batch = new DownloadBatch(Client, requests.Keys.ToList(), ThrottleLimit, CallContext))
+            {
+                batch.Start();
+                Pump(batch.Run, new TransferProgressDisplay(this, "Syncing from Vault", requests.Keys.Select(k => batch.Progress[k]).ToList()),
+                    o => { if (!o.WasCancelled) Report(requests[o.Item], o.Succeeded, o.Error); },
+                    left => WriteLastingWarning("The sync was stopped. Run the same command again to finish it: interrupted downloads resume from the bytes on disk."));
+                if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
+            }
+        }
+
+        void Remove(List<SyncRecord> delete)
+        {
+            using (var deleter = new SyncDeleter(Client, ThrottleLimit, CallContext))
+            {
+                deleter.Start(delete);
+                Pump(deleter.Run, null, o => { if (!o.WasCancelled) Report(o.Item, o.Succeeded, o.Error); }, null);
+                if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
+            }
+        }
+
+        void Report(SyncRecord record, bool succeeded, Exception error)
+        {
+            if (succeeded)
+            {
+                if (record.Action == null) record.Action = "Sent";
+                WriteVerbose($"{record.Action} {record.RelativePath} ({record.Reason}).");
+            }
+            else
+            {
+                record.Action = "Failed";
+                record.Reason = error.Message;
+                WriteFailure(error is VaultException ? error : new VaultException(VaultFailureKind.Client, "SYNC_FAILED", $"{record.RelativePath} was not synced: {error.Message}", "Run the same command again."), record.RelativePath);
+            }
+            if (PassThru) WriteObject(record);
+        }
+    }
+}

@@ -1,0 +1,229 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Transfer
+{
+    /// <summary>One staged file to fetch, and where to.</summary>
+    public sealed class FileDownloadRequest
+    {
+        public FileDownloadRequest(string remotePath, long size, DateTime? modifiedDate, string localPath)
+        {
+            RemotePath = remotePath;
+            Size = size;
+            ModifiedDate = modifiedDate;
+            LocalPath = localPath;
+        }
+
+        public string RemotePath { get; }
+        /// <summary>The size the listing gave; every range's Content-Range must agree.</summary>
+        public long Size { get; internal set; }
+        public DateTime? ModifiedDate { get; internal set; }
+        public string LocalPath { get; }
+        /// <summary>Replace a local file that differs.</summary>
+        public bool Force { get; set; }
+
+        public override string ToString() => $"{RemotePath} -> {LocalPath}";
+    }
+
+    /// <summary>What became of one file (Receive-VaultFile -PassThru).</summary>
+    public sealed class DownloadResult
+    {
+        public string Path { get; set; }
+        public string LocalPath { get; set; }
+        public long Size { get; set; }
+        /// <summary>Downloaded (complete, sizes checked, in place), or Skipped (the local file has the same size and time).</summary>
+        public string Status { get; set; }
+        /// <summary>Bytes of an earlier, interrupted run that were kept.</summary>
+        public long BytesResumed { get; set; }
+        public long BytesReceived { get; set; }
+        public DateTime? ModifiedDate { get; set; }
+        public TimeSpan Duration { get; set; }
+        public double BytesPerSecond => Duration.TotalSeconds > 0 ? Math.Round(BytesReceived / Duration.TotalSeconds) : 0;
+
+        public override string ToString() => $"{Path} -> {LocalPath}: {Status}";
+    }
+
+    /// <summary>
+    /// Downloads one file: ranges of <see cref="RangeSize"/> bytes (Vault serves at most 50,000,000 per
+    /// GET), up to <see cref="RangesInFlight"/> at once, streamed to a temporary file beside the target and
+    /// renamed into place only when complete (see <see cref="PartialDownload"/>). Memory is a few small
+    /// buffers whatever the size. An existing local file is kept unless it is identical (then skipped) or
+    /// <see cref="FileDownloadRequest.Force"/> says to replace it. The file gets the remote modified date.
+    /// </summary>
+    public sealed class FileDownloader
+    {
+        /// <summary>Bytes per ranged GET: large enough that a round trip is a small share of it, small enough that little is fetched again after an interruption.</summary>
+        public const long RangeSize = 16L * 1024 * 1024;
+
+        /// <summary>Ranges of one file in flight at once (each its own connection); the client keeps the total at 10.</summary>
+        public const int RangesInFlight = 4;
+
+        /// <summary>File systems keep times to 2 seconds (FAT) or better; Vault to the second.</summary>
+        static readonly TimeSpan TimeTolerance = TimeSpan.FromSeconds(2);
+
+        readonly VaultClient _client;
+
+        public FileDownloader(VaultClient client)
+        {
+            _client = client;
+        }
+
+        /// <summary>Whether the local file is the remote one by size and modified time (what a sync and a re-run skip).</summary>
+        public static bool IsSameFile(FileInfo local, long size, DateTime? modified) =>
+            local.Exists && local.Length == size && modified.HasValue
+            && (local.LastWriteTimeUtc - modified.Value.ToUniversalTime()).Duration() <= TimeTolerance;
+
+        public async Task<DownloadResult> DownloadAsync(FileDownloadRequest request, TransferProgress progress, VaultCallContext ctx)
+        {
+            var watch = Stopwatch.StartNew();
+            var result = new DownloadResult { Path = request.RemotePath, LocalPath = request.LocalPath, Size = request.Size, ModifiedDate = request.ModifiedDate };
+            try
+            {
+                var local = new FileInfo(request.LocalPath);
+                if (Directory.Exists(request.LocalPath))
+                    throw new VaultException(VaultFailureKind.Input, "LOCAL_FOLDER_IN_THE_WAY",
+                        $"{request.RemotePath} was not downloaded: {request.LocalPath} is a folder.", "Move that folder, or give another -Destination.");
+                if (IsSameFile(local, request.Size, request.ModifiedDate))
+                {
+                    result.Status = "Skipped";
+                    progress?.AlreadyThere(request.Size);
+                    return result;
+                }
+                if (local.Exists && !request.Force)
+                    throw new VaultException(VaultFailureKind.Input, "LOCAL_FILE_EXISTS",
+                        $"{request.RemotePath} was not downloaded: {request.LocalPath} exists and differs ({local.Length:N0} bytes, changed {local.LastWriteTime:g}; " +
+                        $"the staged file has {request.Size:N0} bytes, changed {request.ModifiedDate:g}).",
+                        "Add -Force to replace local files that differ.");
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(request.LocalPath)));
+
+                for (int version = 1; ; version++)
+                {
+                    var partial = new PartialDownload(request.LocalPath, request.Size, request.ModifiedDate);
+                    try
+                    {
+                        await FetchAsync(request, partial, result, progress, ctx).ConfigureAwait(false);
+                        partial.Commit(request.ModifiedDate, replace: request.Force);
+                        result.Status = "Downloaded";
+                        return result;
+                    }
+                    catch (VaultException e) when (e.ErrorType == "REMOTE_FILE_CHANGED" && version == 1)
+                    {
+                        // Changed on Vault between ranges: what we have is a mix of two versions. Start over once with the new one.
+                        partial.Discard();
+                        progress?.TakeBack(progress.BytesDone);
+                        StagingItem now = await _client.GetItemAsync(request.RemotePath, ctx).ConfigureAwait(false);
+                        if (now == null || now.IsFolder) throw;
+                        ctx.Verbose($"{request.RemotePath} changed on Vault during the download ({e.Message}); starting over with the new version ({now.Size:N0} bytes).");
+                        request.Size = now.Size ?? 0;
+                        request.ModifiedDate = now.ModifiedDate;
+                        result.Size = request.Size;
+                        result.ModifiedDate = request.ModifiedDate;
+                        result.BytesResumed = 0;
+                    }
+                    catch (VaultException e) when (e.ErrorType == "REMOTE_FILE_CHANGED")
+                    {
+                        partial.Discard();
+                        throw;
+                    }
+                    catch (IOException e) when (IsDiskFull(e))
+                    {
+                        partial.Discard();
+                        throw new VaultException(VaultFailureKind.Client, "DISK_FULL",
+                            $"{request.RemotePath} was not downloaded: the disk of {request.LocalPath} is full. The partial download was removed.",
+                            "Free some space (or choose another -Destination), then run the command again.", e);
+                    }
+                    catch (UnauthorizedAccessException e)
+                    {
+                        partial.Discard();
+                        throw new VaultException(VaultFailureKind.Client, "LOCAL_ACCESS_DENIED",
+                            $"{request.RemotePath} was not downloaded: {request.LocalPath} cannot be written ({e.Message}).", "Check the folder's permissions.", e);
+                    }
+                }
+            }
+            finally
+            {
+                result.Duration = watch.Elapsed;
+                progress?.Finish();
+            }
+        }
+
+        async Task FetchAsync(FileDownloadRequest request, PartialDownload partial, DownloadResult result, TransferProgress progress, VaultCallContext ctx)
+        {
+            int count = (int)((request.Size + RangeSize - 1) / RangeSize);
+            IReadOnlyCollection<int> done = partial.Open(count, i => RangeEnd(i, request.Size));
+            long kept = done.Sum(i => RangeEnd(i, request.Size) - i * RangeSize);
+            if (kept > 0)
+            {
+                result.BytesResumed = kept;
+                progress?.AlreadyThere(kept);
+                ctx.Verbose($"Resuming the download of {request.RemotePath}: {done.Count} of {count} ranges ({kept:N0} bytes) are already on disk.");
+            }
+            progress?.SetStage("Downloading");
+            List<int> todo = Enumerable.Range(0, count).Where(i => !done.Contains(i)).ToList();
+            using (var slots = new SemaphoreSlim(RangesInFlight))
+            using (var failed = CancellationTokenSource.CreateLinkedTokenSource(ctx.CancellationToken))
+            {
+                VaultCallContext rangeCtx = ctx.WithCancellation(failed.Token);
+                var tasks = new List<Task>();
+                foreach (int index in todo)
+                {
+                    await slots.WaitAsync(failed.Token).ConfigureAwait(false);
+                    tasks.Add(FetchRangeAsync(request, partial, index, result, progress, rangeCtx).ContinueWith(t =>
+                    {
+                        slots.Release();
+                        if (t.IsFaulted) failed.Cancel(); // one range failed: the others stop, the file is resumed later
+                        return t;
+                    }, TaskScheduler.Default).Unwrap());
+                }
+                try
+                {
+                    await Task.WhenAll(tasks).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // The first real failure, not the cancellations it caused in the other ranges.
+                    Exception first = tasks.Where(t => t.IsFaulted).Select(t => t.Exception.GetBaseException()).FirstOrDefault(e => !(e is OperationCanceledException));
+                    if (first != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+                    throw;
+                }
+            }
+        }
+
+        static long RangeEnd(int index, long size) => Math.Min(size, (index + 1) * RangeSize);
+
+        async Task FetchRangeAsync(FileDownloadRequest request, PartialDownload partial, int index, DownloadResult result, TransferProgress progress, VaultCallContext ctx)
+        {
+            long offset = index * RangeSize;
+            long length = RangeEnd(index, request.Size) - offset;
+            using (FileStream file = partial.OpenForWriting())
+            {
+                file.Position = offset;
+                long received = 0;
+                await _client.DownloadRangeAsync(request.RemotePath, offset, length, request.Size, async (buffer, start, n, token) =>
+                {
+                    await file.WriteAsync(buffer, start, n, token).ConfigureAwait(false);
+                    received += n;
+                    progress?.Moved(n);
+                }, ctx).ConfigureAwait(false);
+                await file.FlushAsync(ctx.CancellationToken).ConfigureAwait(false);
+                file.Flush(true);
+                lock (result) result.BytesReceived += received;
+            }
+            partial.MarkDone(index);
+        }
+
+        /// <summary>ENOSPC on Unix, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.</summary>
+        internal static bool IsDiskFull(IOException e)
+        {
+            int code = e.HResult & 0xFFFF;
+            return code == 28 || code == 0x70 || code == 0x27
+                || e.Message.IndexOf("No space left on device", StringComparison.OrdinalIgnoreCase) >= 0;
+        }
+    }
+}

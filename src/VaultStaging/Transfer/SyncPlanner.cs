@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Transfer
+{
+    /// <summary>Which side a sync makes match the other.</summary>
+    public enum SyncDirection
+    {
+        /// <summary>The staging folder is made to match the local folder.</summary>
+        Upload,
+        /// <summary>The local folder is made to match the staging folder.</summary>
+        Download,
+    }
+
+    /// <summary>What a sync does (or did) with one file or folder: Sent, Skipped, Deleted or Failed.</summary>
+    public sealed class SyncRecord
+    {
+        public string Action { get; set; }
+        public SyncDirection Direction { get; set; }
+        public StagingItemKind Kind { get; set; }
+        /// <summary>The path below the two roots, '/'-separated.</summary>
+        public string RelativePath { get; set; }
+        public string LocalPath { get; set; }
+        public string StagingPath { get; set; }
+        public long? Size { get; set; }
+        /// <summary>When the source copy last changed (local time): what a download gives the local file.</summary>
+        public DateTime? ModifiedDate { get; set; }
+        /// <summary>Why: "missing on the target", "size differs", "newer on the source", "unchanged", "not on the source", or the error.</summary>
+        public string Reason { get; set; }
+
+        public override string ToString() => $"{Action} {RelativePath}: {Reason}";
+    }
+
+    /// <summary>A file or folder of the local tree, with its path below the root.</summary>
+    public sealed class LocalEntry
+    {
+        public string RelativePath { get; set; }
+        public string FullPath { get; set; }
+        public bool IsFolder { get; set; }
+        public long Size { get; set; }
+        public DateTime LastWriteTimeUtc { get; set; }
+    }
+
+    /// <summary>What a sync will do: files to send, folders to make on the target, what to delete, what is left alone.</summary>
+    public sealed class SyncPlan
+    {
+        public List<SyncRecord> Send { get; } = new List<SyncRecord>();
+        public List<SyncRecord> Skip { get; } = new List<SyncRecord>();
+        public List<SyncRecord> MakeFolders { get; } = new List<SyncRecord>();
+        public List<SyncRecord> Delete { get; } = new List<SyncRecord>();
+        public List<SyncRecord> Conflicts { get; } = new List<SyncRecord>();
+        /// <summary>Folders the target already has (relative paths), so nothing asks for them again.</summary>
+        public List<string> TargetFolders { get; } = new List<string>();
+    }
+
+    /// <summary>
+    /// Compares a local tree with a staging tree, like robocopy /MIR or rclone sync: a source file is sent
+    /// when the target lacks it, its size differs, or the source copy is newer than the target copy (by
+    /// more than 2 seconds: Vault keeps whole seconds, some file systems two); anything else is skipped
+    /// without a call. With delete, target files and folders the source lacks are removed (a folder once,
+    /// with what is in it). Names match exactly, or ignoring case where the local file system does.
+    /// Plain C#: no calls, no disk.
+    /// </summary>
+    public static class SyncPlanner
+    {
+        static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(2);
+
+        public static SyncPlan Plan(SyncDirection direction, string localRoot, string stagingRoot,
+            IEnumerable<LocalEntry> local, IEnumerable<StagingItem> remote, bool delete)
+        {
+            StringComparer names = LocalNames.CaseSensitive ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
+            var localByPath = new Dictionary<string, LocalEntry>(names);
+            foreach (LocalEntry e in local) localByPath[e.RelativePath] = e;
+            var remoteByPath = new Dictionary<string, StagingItem>(names);
+            foreach (StagingItem item in remote)
+            {
+                string relative = Vault.StagingPath.RelativeTo(item.Path, stagingRoot);
+                if (!string.IsNullOrEmpty(relative)) remoteByPath[relative] = item;
+            }
+
+            var plan = new SyncPlan();
+            bool up = direction == SyncDirection.Upload;
+            plan.TargetFolders.AddRange(up
+                ? remoteByPath.Where(r => r.Value.IsFolder).Select(r => r.Key)
+                : localByPath.Where(l => l.Value.IsFolder).Select(l => l.Key));
+
+            // Source side: what to send or make.
+            IEnumerable<string> sourcePaths = up ? (IEnumerable<string>)localByPath.Keys : remoteByPath.Keys;
+            foreach (string rel in sourcePaths.OrderBy(p => p, StringComparer.Ordinal))
+            {
+                localByPath.TryGetValue(rel, out LocalEntry l);
+                remoteByPath.TryGetValue(rel, out StagingItem r);
+                bool sourceIsFolder = up ? l.IsFolder : r.IsFolder;
+                bool targetExists = up ? r != null : l != null;
+                bool targetIsFolder = up ? r?.IsFolder == true : l?.IsFolder == true;
+                var record = new SyncRecord
+                {
+                    Direction = direction,
+                    Kind = sourceIsFolder ? StagingItemKind.Folder : StagingItemKind.File,
+                    RelativePath = rel,
+                    LocalPath = l?.FullPath ?? LocalNames.Resolve(localRoot, rel, Vault.StagingPath.Combine(stagingRoot, rel)),
+                    StagingPath = Vault.StagingPath.Combine(stagingRoot, rel),
+                    Size = sourceIsFolder ? (long?)null : up ? l.Size : r.Size,
+                    ModifiedDate = sourceIsFolder ? null : up ? l.LastWriteTimeUtc.ToLocalTime() : r.ModifiedDate,
+                };
+                if (sourceIsFolder)
+                {
+                    if (!targetExists) { record.Reason = "missing on the target"; plan.MakeFolders.Add(record); }
+                    else if (!targetIsFolder) { record.Action = "Failed"; record.Reason = "a file is in the way of this folder on the target"; plan.Conflicts.Add(record); }
+                    continue;
+                }
+                if (targetIsFolder) { record.Action = "Failed"; record.Reason = "a folder is in the way of this file on the target"; plan.Conflicts.Add(record); continue; }
+                if (!targetExists) record.Reason = "missing on the target";
+                else if ((up ? r.Size : l.Size) != record.Size) record.Reason = "size differs";
+                else if (Newer(up ? l.LastWriteTimeUtc : r.ModifiedDate?.ToUniversalTime(), up ? r.ModifiedDate?.ToUniversalTime() : l.LastWriteTimeUtc))
+                    record.Reason = "newer on the source";
+                if (record.Reason != null) plan.Send.Add(record);
+                else
+                {
+                    record.Action = "Skipped";
+                    record.Reason = "unchanged";
+                    plan.Skip.Add(record);
+                }
+            }
+
+            if (!delete) return plan;
+            // Target side: what the source lacks, a folder once (its contents go with it).
+            IEnumerable<string> targetPaths = (up ? (IEnumerable<string>)remoteByPath.Keys : localByPath.Keys).OrderBy(p => p, StringComparer.Ordinal);
+            var sourceHas = new HashSet<string>(sourcePaths, names);
+            string deletedFolder = null;
+            foreach (string rel in targetPaths)
+            {
+                if (sourceHas.Contains(rel)) continue;
+                if (deletedFolder != null && rel.StartsWith(deletedFolder + "/", names == StringComparer.Ordinal ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase)) continue;
+                bool isFolder = up ? remoteByPath[rel].IsFolder : localByPath[rel].IsFolder;
+                if (isFolder) deletedFolder = rel;
+                plan.Delete.Add(new SyncRecord
+                {
+                    Direction = direction,
+                    Kind = isFolder ? StagingItemKind.Folder : StagingItemKind.File,
+                    RelativePath = rel,
+                    LocalPath = up ? null : localByPath[rel].FullPath,
+                    StagingPath = up ? Vault.StagingPath.Combine(stagingRoot, rel) : null,
+                    Size = isFolder ? null : up ? remoteByPath[rel].Size : localByPath[rel].Size,
+                    Reason = "not on the source",
+                });
+            }
+            return plan;
+        }
+
+        static bool Newer(DateTime? source, DateTime? target) =>
+            source.HasValue && (!target.HasValue || source.Value - target.Value > Tolerance);
+
+        /// <summary>
+        /// The local tree below <paramref name="root"/>: every file and folder, '/'-separated relative paths,
+        /// leaving out this module's own partial downloads (they belong to a download in progress).
+        /// </summary>
+        public static IEnumerable<LocalEntry> ReadLocalTree(string root)
+        {
+            var folder = new DirectoryInfo(root);
+            int skip = folder.FullName.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Length + 1;
+            foreach (FileSystemInfo info in folder.EnumerateFileSystemInfos("*", SearchOption.AllDirectories))
+            {
+                if (info.Name.EndsWith(".vaultpart", StringComparison.Ordinal) || info.Name.EndsWith(".vaultpart.done", StringComparison.Ordinal)) continue;
+                bool isFolder = (info.Attributes & FileAttributes.Directory) != 0;
+                yield return new LocalEntry
+                {
+                    RelativePath = info.FullName.Substring(skip).Replace(Path.DirectorySeparatorChar, '/'),
+                    FullPath = info.FullName,
+                    IsFolder = isFolder,
+                    Size = isFolder ? 0 : ((FileInfo)info).Length,
+                    LastWriteTimeUtc = info.LastWriteTimeUtc,
+                };
+            }
+        }
+    }
+}

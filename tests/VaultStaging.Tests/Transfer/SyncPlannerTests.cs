@@ -1,0 +1,99 @@
+using VaultStaging.Transfer;
+
+namespace VaultStaging.Tests.Transfer;
+
+/// <summary>What a sync decides, from two trees: send only what is missing, of another size, or newer on the source.</summary>
+public sealed class SyncPlannerTests
+{
+    private static readonly DateTime T0 = new(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc);
+
+    private static LocalEntry File(string rel, long size, DateTime time) => new() { RelativePath = rel, FullPath = "/local/" + rel, Size = size, LastWriteTimeUtc = time };
+    private static LocalEntry Folder(string rel) => new() { RelativePath = rel, FullPath = "/local/" + rel, IsFolder = true, LastWriteTimeUtc = T0 };
+    private static StagingItem Remote(string rel, long size, DateTime time) => new() { Kind = StagingItemKind.File, Path = "/dest/" + rel, Size = size, ModifiedDate = time.ToLocalTime() };
+    private static StagingItem RemoteFolder(string rel) => new() { Kind = StagingItemKind.Folder, Path = "/dest/" + rel };
+
+    [Fact]
+    public void Upload_sends_missing_resized_and_newer_files_and_skips_the_rest()
+    {
+        var local = new[]
+        {
+            File("same.txt", 10, T0), File("new.txt", 5, T0), File("bigger.txt", 20, T0),
+            File("edited.txt", 10, T0.AddMinutes(5)), File("older.txt", 10, T0.AddMinutes(-5)),
+            File("clock.txt", 10, T0.AddSeconds(1)), Folder("sub"), File("sub/deep.txt", 1, T0),
+        };
+        var remote = new[]
+        {
+            Remote("same.txt", 10, T0), Remote("bigger.txt", 10, T0), Remote("edited.txt", 10, T0),
+            Remote("older.txt", 10, T0), Remote("clock.txt", 10, T0),
+        };
+        SyncPlan plan = SyncPlanner.Plan(SyncDirection.Upload, "/local", "/dest", local, remote, delete: false);
+        Assert.Equal(["bigger.txt", "edited.txt", "new.txt", "sub/deep.txt"], plan.Send.Select(r => r.RelativePath));
+        Assert.Equal(["size differs", "newer on the source", "missing on the target", "missing on the target"], plan.Send.Select(r => r.Reason));
+        Assert.Equal(["clock.txt", "older.txt", "same.txt"], plan.Skip.Select(r => r.RelativePath));
+        Assert.Equal("sub", Assert.Single(plan.MakeFolders).RelativePath);
+        Assert.Empty(plan.Delete);
+        Assert.Equal("/dest/sub/deep.txt", plan.Send.Last().StagingPath);
+    }
+
+    [Fact]
+    public void Delete_removes_what_the_source_lacks_and_a_folder_once()
+    {
+        var local = new[] { File("keep.txt", 1, T0) };
+        var remote = new[]
+        {
+            Remote("keep.txt", 1, T0), Remote("gone.txt", 1, T0),
+            RemoteFolder("old"), Remote("old/a.txt", 1, T0), RemoteFolder("old/inner"), Remote("old/inner/b.txt", 1, T0),
+        };
+        SyncPlan plan = SyncPlanner.Plan(SyncDirection.Upload, "/local", "/dest", local, remote, delete: true);
+        Assert.Equal(["gone.txt", "old"], plan.Delete.Select(r => r.RelativePath));
+        Assert.Equal(StagingItemKind.Folder, plan.Delete[1].Kind);
+        Assert.Equal("/dest/old", plan.Delete[1].StagingPath);
+        Assert.Empty(plan.Send);
+    }
+
+    [Fact]
+    public void Without_delete_nothing_is_removed()
+    {
+        var plan = SyncPlanner.Plan(SyncDirection.Upload, "/local", "/dest", [], [Remote("x.txt", 1, T0)], delete: false);
+        Assert.Empty(plan.Delete);
+    }
+
+    [Fact]
+    public void Download_compares_the_other_way_and_carries_the_remote_date()
+    {
+        var local = new[] { File("a.txt", 3, T0), File("extra.txt", 1, T0) };
+        var remote = new[] { Remote("a.txt", 3, T0.AddMinutes(1)), Remote("b.txt", 4, T0) };
+        SyncPlan plan = SyncPlanner.Plan(SyncDirection.Download, "/local", "/dest", local, remote, delete: true);
+        Assert.Equal(["a.txt", "b.txt"], plan.Send.Select(r => r.RelativePath));
+        Assert.Equal(T0.AddMinutes(1), plan.Send[0].ModifiedDate!.Value.ToUniversalTime());
+        Assert.Equal("extra.txt", Assert.Single(plan.Delete).RelativePath);
+        Assert.Equal("/local/extra.txt", plan.Delete[0].LocalPath);
+    }
+
+    [Fact]
+    public void A_folder_where_a_file_should_be_is_a_conflict_not_a_send()
+    {
+        var plan = SyncPlanner.Plan(SyncDirection.Upload, "/local", "/dest", [File("x", 1, T0)], [RemoteFolder("x")], delete: false);
+        Assert.Empty(plan.Send);
+        Assert.Equal("Failed", Assert.Single(plan.Conflicts).Action);
+    }
+
+    [Fact]
+    public void The_local_tree_leaves_out_partial_downloads()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "sync-tree-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(root, "a"));
+        try
+        {
+            System.IO.File.WriteAllText(Path.Combine(root, "a", "one.txt"), "1");
+            System.IO.File.WriteAllText(Path.Combine(root, "a", ".one.txt.1-0.vaultpart"), "partial");
+            System.IO.File.WriteAllText(Path.Combine(root, "a", ".one.txt.1-0.vaultpart.done"), "0");
+            var entries = SyncPlanner.ReadLocalTree(root).Select(e => e.RelativePath).OrderBy(p => p).ToList();
+            Assert.Equal(["a", "a/one.txt"], entries);
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
+    }
+}
