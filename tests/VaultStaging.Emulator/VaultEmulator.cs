@@ -76,6 +76,7 @@ public sealed class VaultEmulator : IAsyncDisposable
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
+        app.Use((ctx, next) => { VaultRoutes.KeepItemUrlsOnTheirRoute(ctx); return next(ctx); });
         app.UseRouting();
         app.UseMiddleware<VaultPipeline>();
         VaultRoutes.Map(app);

@@ -31,6 +31,23 @@ internal static partial class VaultRoutes
         _ => null,
     };
 
+    /// <summary>
+    /// Before routing: Kestrel removes dot segments ("..", "%2E%2E") from the request path, so an item URL
+    /// holding one would route somewhere else (or nowhere). Such a request is kept on its items route here;
+    /// its handler reads the raw target and refuses the segment with INVALID_DATA.
+    /// </summary>
+    public static void KeepItemUrlsOnTheirRoute(HttpContext ctx)
+    {
+        string? raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is null || !raw.StartsWith("/api/", StringComparison.Ordinal)) return;
+        int q = raw.IndexOf('?');
+        string[] s = (q < 0 ? raw : raw[..q]).Split('/');
+        if (s.Length < 7 || s[3] != "services" || s[4] != "file_staging" || s[5] != "items") return;
+        bool dotSegment = s.Skip(6).Any(x => x.Replace("%2E", ".", StringComparison.OrdinalIgnoreCase) is "." or "..");
+        if (dotSegment)
+            ctx.Request.Path = $"/api/{Uri.UnescapeDataString(s[2])}/services/file_staging/items" + (s[6] == "content" ? "/content" : "") + "/dot-segment";
+    }
+
     /// <summary>The decoded item path of this request's URL, as the caller wrote it ("/" for the root).</summary>
     private static string UrlItemPath(HttpContext ctx, string operation) =>
         ItemPaths.FromRawPath(ctx.Call().Entry.Path, ItemPathPrefixSegments(operation)!.Value);
