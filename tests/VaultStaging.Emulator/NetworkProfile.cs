@@ -83,7 +83,9 @@ internal static class NetworkProfile
             {
                 while (true)
                 {
-                    var result = await from.ReadAsync();
+                    var pending = from.ReadAsync();
+                    if (!pending.IsCompleted) pacer.Idle(); // nothing was waiting: the link was idle meanwhile
+                    var result = await pending;
                     var buffer = result.Buffer;
                     bool stop = result.IsCanceled;
                     while (!buffer.IsEmpty && !stop)
@@ -112,9 +114,10 @@ internal static class NetworkProfile
     }
 
     /// <summary>
-    /// Paces one direction: chunk k may leave once the chunks before it would have taken their time at the
-    /// rate (a virtual schedule, so late timers are caught up and the average never passes the rate); after
-    /// an idle time at most 5 ms worth of bytes go at once.
+    /// Paces one direction: a chunk may leave once the chunks before it would have taken their time at the
+    /// rate. The schedule is virtual, so a timer that fires late is caught up by the next chunks and the
+    /// average never passes the rate; only after the link was idle does the schedule restart from now
+    /// (with at most 5 ms worth of bytes let through at once).
     /// </summary>
     private sealed class Pacer(Func<double> megabitsPerSecond)
     {
@@ -125,13 +128,19 @@ internal static class NetworkProfile
         /// <summary>About 5 ms worth of bytes (1 KiB..64 KiB); everything at once when unlimited.</summary>
         public long ChunkBytes => BytesPerSecond is > 0 and var rate ? Math.Clamp((long)(rate / 200), 1024, 65536) : long.MaxValue;
 
+        /// <summary>The sender had nothing to send: time spent idle gives no credit beyond 5 ms.</summary>
+        public void Idle() => _idle = true;
+
+        private bool _idle = true;
+
         public async ValueTask WaitAsync(long bytes)
         {
             double rate = BytesPerSecond;
-            if (rate <= 0) return;
+            if (rate <= 0) { _idle = true; return; }
             long now = Stopwatch.GetTimestamp();
             long burst = Stopwatch.Frequency / 200;
-            if (_due < now - burst) _due = now - burst;
+            if (_idle && _due < now - burst) _due = now - burst;
+            _idle = false;
             _due += (long)(bytes / rate * Stopwatch.Frequency);
             long wait = _due - now;
             if (wait > 0) await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
