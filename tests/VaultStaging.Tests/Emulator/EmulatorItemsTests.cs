@@ -174,7 +174,7 @@ public sealed partial class EmulatorItemsTests : IClassFixture<EmulatorHttp>
         Assert.Equal(bytes, await response.Content.ReadAsByteArrayAsync());
         string disposition = response.Content.Headers.NonValidated["Content-Disposition"].ToString();
         Assert.Equal($"attachment;filename=\"{name}\"", disposition);
-        Assert.Contains(_emu.State.GetLog(), e => e.Operation == "content" && e.ItemPath == path);
+        Assert.Contains(await _emu.LogAsync(5), e => e.Operation == "content" && e.ItemPath == path);
     }
 
     [Fact]
