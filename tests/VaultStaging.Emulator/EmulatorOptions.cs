@@ -74,6 +74,12 @@ public sealed class EmulatorOptions
     /// <summary>Largest /items upload and largest download range, in bytes ("50 MB": 50,000,000 here, UNCONFIRMED).</summary>
     public long ItemMaxBytes { get; set; } = 50_000_000;
 
+    /// <summary>
+    /// Error types of the item misuses Veeva does not document, by situation (see <see cref="DefaultErrorTypes"/>);
+    /// set one to try a client against another reading, e.g. ErrorTypes["missing-item"] = "NOT_FOUND".
+    /// </summary>
+    public Dictionary<string, string> ErrorTypes { get; set; } = DefaultErrorTypes();
+
     /// <summary>Network profile: milliseconds added to every /api request and, once, to every new TCP connection. 0 = off.</summary>
     public int LatencyMs { get; set; }
 
@@ -99,6 +105,19 @@ public sealed class EmulatorOptions
         new() { UserName = OutsiderUserName, Password = "Out-Pass!word3", UserId = 10001600, VaultId = 2000 },
     ];
 
+    /// <summary>The situations whose error type is UNCONFIRMED, and the type each gets by default.</summary>
+    public static Dictionary<string, string> DefaultErrorTypes() => new(StringComparer.Ordinal)
+    {
+        ["missing-item"] = "INVALID_DATA",         // list, download, move or delete of a path where nothing is
+        ["download-folder"] = "INVALID_DATA",      // download of a folder
+        ["missing-parent"] = "INVALID_DATA",       // create in a folder that does not exist
+        ["bad-cursor"] = "INVALID_DATA",           // expired, unknown or another user's listing cursor
+        ["bad-range"] = "INVALID_DATA",            // malformed, multiple, too long, or past the end (rangePastEnd failure)
+        ["file-too-big"] = "EXCEEDS_FILE_MAX_SIZE", // /items upload over itemMaxBytes
+        ["protected-folder"] = "OPERATION_NOT_ALLOWED", // delete, move or rename of / or a user folder
+        ["non-empty-folder"] = "OPERATION_NOT_ALLOWED", // non-empty folder deleted without recursive (nonEmptyDelete failure)
+    };
+
     public static List<string> DefaultApiVersions()
     {
         var versions = new List<string>();
@@ -118,6 +137,7 @@ public sealed class EmulatorOptions
         var copy = (EmulatorOptions)MemberwiseClone();
         copy.Users = Users.Select(u => u.Clone()).ToList();
         copy.ApiVersions = [.. ApiVersions];
+        copy.ErrorTypes = new Dictionary<string, string>(ErrorTypes, StringComparer.Ordinal);
         return copy;
     }
 }

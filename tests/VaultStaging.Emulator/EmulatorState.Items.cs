@@ -6,10 +6,11 @@ namespace VaultStaging.Emulator;
 
 // Items (GET/POST/PUT/DELETE .../file_staging/items), over the real tree of EmulatorState.Tree.cs.
 // This file: download, create, move/rename, delete. EmulatorState.Listing.cs: list and cursors.
-// Error types where Veeva is silent (UNCONFIRMED, see the README): a missing item, a missing parent, an
-// expired or unknown cursor, a bad range -> INVALID_DATA; a name that exists -> ITEM_NAME_EXISTS; an
-// /items upload over ItemMaxBytes -> EXCEEDS_FILE_MAX_SIZE; the root or a user folder deleted or moved,
-// or a non-empty folder deleted without recursive=true (NonEmptyDelete = Failure) -> OPERATION_NOT_ALLOWED.
+// Error types where Veeva is silent (UNCONFIRMED, see the README) come from EmulatorOptions.ErrorTypes by
+// situation: a missing item, a folder downloaded, a missing parent, a bad cursor, a bad range ->
+// INVALID_DATA; an /items upload over ItemMaxBytes -> EXCEEDS_FILE_MAX_SIZE; the root or a user folder
+// deleted or moved, a non-empty folder deleted without recursive=true -> OPERATION_NOT_ALLOWED. A name
+// that exists -> ITEM_NAME_EXISTS (documented for folders). Bad parameter values -> INVALID_DATA.
 public sealed partial class EmulatorState
 {
     // -----------------------------------------------------------------------------------------
@@ -35,7 +36,7 @@ public sealed partial class EmulatorState
     {
         string absolute = ToAbsolute(caller, requested);
         string disk = DiskPath(absolute);
-        if (Directory.Exists(disk)) throw new VaultFailure("INVALID_DATA", $"Item [{requested}] is a folder.");
+        if (Directory.Exists(disk)) throw Failure("download-folder", $"Item [{requested}] is a folder.");
         FileStream stream;
         try { stream = new FileStream(disk, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1); }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException) { throw Missing(requested); }
@@ -46,11 +47,11 @@ public sealed partial class EmulatorState
             string name = ItemPaths.Name(absolute);
             if (string.IsNullOrWhiteSpace(range)) return new Download(stream, absolute, name, total, 0, total, false);
 
-            var (start, end) = ParseRange(range, total, Options.ItemMaxBytes);
+            var (start, end) = ParseRange(range, total, Options.ItemMaxBytes, why => Failure("bad-range", $"Invalid Range header [{range}]: {why}."));
             if (start >= total)
             {
                 if (Options.RangePastEnd == RangePastEndStyle.Status416) throw new RangeNotSatisfiable(total);
-                throw new VaultFailure("INVALID_DATA", $"Range [{range}] starts at or past the end of the file ({total} bytes).");
+                throw Failure("bad-range", $"Range [{range}] starts at or past the end of the file ({total} bytes).");
             }
             end = Math.Min(end, total - 1);
             return new Download(stream, absolute, name, total, start, end - start + 1, true);
@@ -63,9 +64,8 @@ public sealed partial class EmulatorState
     }
 
     /// <summary>(start, end) inclusive; end may be past the file. Checks the syntax and the maximum span.</summary>
-    private static (long Start, long End) ParseRange(string range, long total, long maxBytes)
+    private static (long Start, long End) ParseRange(string range, long total, long maxBytes, Func<string, VaultFailure> Bad)
     {
-        VaultFailure Bad(string why) => new("INVALID_DATA", $"Invalid Range header [{range}]: {why}.");
         string r = range.Trim();
         if (!r.StartsWith("bytes=", StringComparison.OrdinalIgnoreCase)) throw Bad("expected bytes={min}-{max}");
         string spec = r["bytes=".Length..].Trim();
@@ -151,7 +151,7 @@ public sealed partial class EmulatorState
         bool isFolder = kind == "folder";
         if (!isFolder && file is null) throw new VaultFailure("PARAMETER_REQUIRED", "Missing required parameter [file]");
         if (!isFolder && file!.TooBig)
-            throw new VaultFailure("EXCEEDS_FILE_MAX_SIZE", $"File is {file.Size} bytes; /items uploads may be at most {Options.ItemMaxBytes} bytes.");
+            throw Failure("file-too-big", $"File is {file.Size} bytes; /items uploads may be at most {Options.ItemMaxBytes} bytes.");
 
         string absolute = ToAbsolute(caller, requested);
         string disk = DiskPath(absolute);
@@ -159,7 +159,7 @@ public sealed partial class EmulatorState
         {
             string parent = ItemPaths.Parent(requested);
             if (!Directory.Exists(Path.GetDirectoryName(disk)))
-                throw new VaultFailure("INVALID_DATA", $"Folder [{parent}] does not exist.");
+                throw Failure("missing-parent", $"Folder [{parent}] does not exist.");
             if (Directory.Exists(disk) || (File.Exists(disk) && (isFolder || !replace)))
                 throw new VaultFailure("ITEM_NAME_EXISTS", $"An item named [{ItemPaths.Name(requested)}] already exists in [{parent}].");
             if (isFolder)
@@ -191,7 +191,7 @@ public sealed partial class EmulatorState
         {
             string disk = DiskPath(source);
             if (!Directory.Exists(disk) && !File.Exists(disk)) throw Missing(requested);
-            if (IsProtectedLocked(source)) throw new VaultFailure("OPERATION_NOT_ALLOWED", $"Folder [{requested}] cannot be moved or renamed.");
+            if (IsProtectedLocked(source)) throw Failure("protected-folder", $"Folder [{requested}] cannot be moved or renamed.");
             string target = ItemPaths.Join(parent is null ? ItemPaths.Parent(source) : ToAbsolute(caller, parent), name ?? ItemPaths.Name(source));
             job = NewJobLocked("move", "PUT", caller, source, MoveWork, targetPath: target);
         }
@@ -228,12 +228,12 @@ public sealed partial class EmulatorState
         VaultJob job;
         lock (_gate)
         {
-            if (IsProtectedLocked(absolute)) throw new VaultFailure("OPERATION_NOT_ALLOWED", $"Folder [{requested}] cannot be deleted.");
+            if (IsProtectedLocked(absolute)) throw Failure("protected-folder", $"Folder [{requested}] cannot be deleted.");
             string disk = DiskPath(absolute);
             bool isFolder = Directory.Exists(disk);
             if (!isFolder && !File.Exists(disk)) throw Missing(requested);
             if (isFolder && !recursive && Options.NonEmptyDelete == NonEmptyDeleteStyle.Failure && HasItems(disk))
-                throw new VaultFailure("OPERATION_NOT_ALLOWED", $"Folder [{requested}] is not empty: delete it with recursive=true.");
+                throw Failure("non-empty-folder", $"Folder [{requested}] is not empty: delete it with recursive=true.");
             job = NewJobLocked("delete", "DELETE", caller, absolute, (j, ct) => DeleteWork(j, recursive));
         }
         return await StartJobAsync(job, ItemJobDurationMs);

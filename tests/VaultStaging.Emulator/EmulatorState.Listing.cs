@@ -28,7 +28,11 @@ public sealed partial class EmulatorState
         AttributesToSkip = 0, IgnoreInaccessible = true, RecurseSubdirectories = false, ReturnSpecialDirectories = false,
     };
 
-    private static VaultFailure Missing(string requested) => new("INVALID_DATA", $"Item [{requested}] does not exist.");
+    /// <summary>A FAILURE whose type is the option's for that situation (EmulatorOptions.ErrorTypes).</summary>
+    private VaultFailure Failure(string situation, string message) =>
+        new(Options.ErrorTypes.TryGetValue(situation, out var type) ? type : EmulatorOptions.DefaultErrorTypes()[situation], message);
+
+    private VaultFailure Missing(string requested) => Failure("missing-item", $"Item [{requested}] does not exist.");
 
     // -----------------------------------------------------------------------------------------
     // List
@@ -52,7 +56,7 @@ public sealed partial class EmulatorState
             {
                 SweepCursorsLocked();
                 if (!_cursors.TryGetValue(cursor, out var c) || c.Snapshot.UserId != caller.UserId)
-                    throw new VaultFailure("INVALID_DATA", $"Invalid or expired value [{cursor}] for parameter [cursor].");
+                    throw Failure("bad-cursor", $"Invalid or expired value [{cursor}] for parameter [cursor].");
                 return PageLocked(c.Snapshot, c.Offset);
             }
         }
