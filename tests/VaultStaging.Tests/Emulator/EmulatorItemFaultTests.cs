@@ -65,7 +65,7 @@ public sealed class EmulatorItemFaultTests : IClassFixture<EmulatorHttp>
         (bytes, cut) = await ReadUntilCutAsync(client, Download()); // the fault is spent
         Assert.False(cut);
         Assert.Equal(_bytes, bytes);
-        Assert.Equal(["drop", "drop", null], _emu.State.GetLog().Where(e => e.Operation == "content").Select(e => e.Fault));
+        Assert.Equal(["drop", "drop", null], (await _emu.LogAsync(3)).Where(e => e.Operation == "content").Select(e => e.Fault));
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public sealed class EmulatorItemFaultTests : IClassFixture<EmulatorHttp>
         await _emu.DeleteAsync(Jane, "/new folder");
         using (await _emu.Http.SendAsync(_emu.Request(HttpMethod.Get, Jane, ItemsUrl("/f/é.bin", content: true)))) { }
 
-        var log = _emu.State.GetLog().Select(e => (e.Operation, e.ItemPath)).ToList();
+        var log = (await _emu.LogAsync(5)).Select(e => (e.Operation, e.ItemPath)).ToList();
         Assert.Equal([("items", "/f"), ("item-create", "/new folder"), ("item-update", "/f/file.bin"), ("item-delete", "/new folder"), ("content", "/f/é.bin")], log);
         Assert.Equal(jobId, _emu.State.GetLog().Single(e => e.Operation == "item-update").JobId);
         Assert.Contains("%C3%A9", _emu.State.GetLog().Last().Path); // the raw path stays as received

@@ -52,11 +52,12 @@ public sealed class EmulatorNetworkProfileTests : IClassFixture<EmulatorHttp>
     }
 
     [Fact]
-    public async Task Uploads_are_paced_too_and_a_run_time_change_reaches_open_connections()
+    public async Task Uploads_are_paced_too_and_a_run_time_change_reaches_open_limited_connections()
     {
+        _emu.State.Options.BandwidthMbps = 500;
         using var client = _emu.NewClient();
         var request = _emu.Request(HttpMethod.Get, Jane, ItemsUrl("/"));
-        using (await client.SendAsync(request)) { } // the connection is open before the limit is set
+        using (await client.SendAsync(request)) { } // the connection is open (and wrapped) before the limit drops
 
         _emu.State.Options.BandwidthMbps = 50;
         byte[] bytes = new byte[5_000_000];
@@ -88,6 +89,18 @@ public sealed class EmulatorNetworkProfileTests : IClassFixture<EmulatorHttp>
         _output.WriteLine($"first {first.TotalMilliseconds:F0} ms, second {second.TotalMilliseconds:F0} ms (latency 150 ms)");
         Assert.True(first >= TimeSpan.FromMilliseconds(290), $"{first.TotalMilliseconds:F0} ms");
         Assert.True(second >= TimeSpan.FromMilliseconds(145), $"{second.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task A_connection_opened_without_a_limit_keeps_running_free()
+    {
+        _emu.State.CreateItemDirect("/u10001400/big.bin", size: 20_000_000, sparse: true);
+        using var client = _emu.NewClient();
+        using (await client.SendAsync(_emu.Request(HttpMethod.Get, Jane, ItemsUrl("/")))) { }
+        _emu.State.Options.BandwidthMbps = 1;
+        var (bytes, elapsed) = await DownloadAsync(client, "/big.bin"); // 160 s if it were limited
+        Assert.Equal(20_000_000, bytes);
+        Assert.True(elapsed < TimeSpan.FromSeconds(20), $"{elapsed.TotalSeconds:F2} s");
     }
 
     [Fact]
