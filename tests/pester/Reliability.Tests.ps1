@@ -13,6 +13,9 @@ BeforeAll {
     [IO.File]::WriteAllBytes($small2, [byte[]](1..50))
     $script:empty = Join-Path $work 'empty.bin'
     $null = New-Item -ItemType File -Path $empty
+    # Sparse: 50,000,001 bytes without writing them.
+    $script:large = Join-Path $work 'large.bin'
+    $stream = [IO.File]::Create($large); $stream.SetLength(50000001); $stream.Dispose()
 
     function Get-Log {
         $log = Invoke-EmulatorControl -Path log
@@ -57,7 +60,8 @@ Describe 'Bad input' {
         @{ Case = 'aborting the id ..'; Parameter = 'Id'; Run = { Remove-VaultUploadSession -Id '..' -Confirm:$false } }
         @{ Case = 'a missing local file'; Parameter = 'Path'; Run = { Send-VaultFile -Path (Join-Path $work 'nope.bin') -Destination '/x/' } }
         @{ Case = 'a local folder'; Parameter = 'Path'; Run = { Send-VaultFile -LiteralPath $work -Destination '/x/' } }
-        @{ Case = 'an empty local file'; Parameter = 'Path'; Run = { Send-VaultFile -Path $empty -Destination '/x/' } }
+        @{ Case = 'an empty local file through an upload session'; Parameter = 'Path'; Run = { Send-VaultFile -Path $empty -Destination '/x/' -UploadMethod UploadSession } }
+        @{ Case = 'a file over 50,000,000 bytes sent directly'; Parameter = 'UploadMethod'; Run = { Send-VaultFile -Path $large -Destination '/x/' -UploadMethod Direct } }
         @{ Case = 'a part size under 5 MiB'; Parameter = 'PartSize'; Run = { Send-VaultFile -Path $small -Destination '/x/' -PartSize 1MB } }
         @{ Case = 'a part size over 50 MiB'; Parameter = 'PartSize'; Run = { Send-VaultFile -Path $small -Destination '/x/' -PartSize 100MB } }
         @{ Case = 'a destination with ..'; Parameter = 'Destination'; Run = { Send-VaultFile -Path $small -Destination '/x/../y.bin' } }

@@ -155,5 +155,40 @@ function Invoke-RawVault {
 
 function ConvertTo-SecureText([string] $Text) { ConvertTo-SecureString $Text -AsPlainText -Force }
 
+function New-TestFile {
+    <# A file of $Bytes pseudo-random bytes (the same for the same -Seed) in $Folder; returns its full path. #>
+    param([Parameter(Mandatory)] [string] $Folder, [Parameter(Mandatory)] [string] $Name, [long] $Bytes, [int] $Seed = 1)
+    $path = Join-Path $Folder $Name
+    $null = New-Item -ItemType Directory -Force -Path (Split-Path $path)
+    $rng = [Random]::new($Seed)
+    $buffer = [byte[]]::new([Math]::Max(1, [Math]::Min($Bytes, 8MB)))
+    $stream = [IO.File]::Create($path)
+    try {
+        $left = $Bytes
+        while ($left -gt 0) {
+            $rng.NextBytes($buffer)
+            $n = [int][Math]::Min($left, $buffer.Length)
+            $stream.Write($buffer, 0, $n)
+            $left -= $n
+        }
+    } finally { $stream.Dispose() }
+    $path
+}
+
+function Get-EmulatorLog {
+    <# The emulator's request log, one entry per request (Invoke-RestMethod gives a JSON array as one object). #>
+    param($Emulator = $script:Current)
+    foreach ($entry in (Invoke-EmulatorControl -Path log -Emulator $Emulator)) { $entry }
+}
+
+function Get-StagedFile {
+    <# {exists, size, sha256} of a staged file, by its path from the staging root (/u10001400/x.bin). #>
+    param([Parameter(Mandatory)] [string] $Path, $Emulator = $script:Current)
+    Invoke-EmulatorControl -Path ('staged?path=' + [uri]::EscapeDataString($Path)) -Emulator $Emulator
+}
+
+function Get-TestSha256([string] $Path) { (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash.ToLowerInvariant() }
+
 Export-ModuleMember -Function Get-TestModulePath, Get-TestEmulatorPath, Start-TestEmulator, Stop-TestEmulator,
-    Invoke-EmulatorControl, Reset-TestEmulator, New-TestVaultSession, Invoke-RawVault, ConvertTo-SecureText
+    Invoke-EmulatorControl, Reset-TestEmulator, New-TestVaultSession, Invoke-RawVault, ConvertTo-SecureText,
+    New-TestFile, Get-EmulatorLog, Get-StagedFile, Get-TestSha256

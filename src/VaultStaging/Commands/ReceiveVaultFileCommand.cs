@@ -65,7 +65,7 @@ namespace VaultStaging.Commands
         {
             base.BeginProcessing();
             _destination = GetUnresolvedProviderPathFromPSPath(string.IsNullOrEmpty(Destination) ? "." : Destination);
-            _destinationIsFolder = Directory.Exists(_destination) || string.IsNullOrEmpty(Destination)
+            _destinationIsFolder = Recurse || Directory.Exists(_destination) || string.IsNullOrEmpty(Destination)
                 || Destination.EndsWith("/", StringComparison.Ordinal) || Destination.EndsWith("\\", StringComparison.Ordinal);
             if (File.Exists(_destination) && Recurse)
                 ThrowFailure(new VaultInputException("Destination", $"'{Destination}' is a file; with -Recurse give a folder to download into."), Destination);

@@ -157,7 +157,8 @@ namespace VaultStaging.Commands
                     {
                         unfinished.AddRange(left.Select(o => o.Error).OfType<UploadInterruptedException>());
                         foreach (UploadInterruptedException stopped in unfinished) WriteLastingWarning(stopped.Message);
-                        WriteLastingWarning("The sync was stopped. Run the same command again to finish it: interrupted uploads resume.");
+                        if (unfinished.Count > 0 || left.Count > 0)
+                            WriteLastingWarning("The sync was stopped. Run the same command again to finish it: interrupted uploads resume.");
                     });
                 if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
             }
@@ -171,7 +172,11 @@ namespace VaultStaging.Commands
                 batch.Start();
                 Pump(batch.Run, new TransferProgressDisplay(this, "Syncing from Vault", requests.Keys.Select(k => batch.Progress[k]).ToList()),
                     o => { if (!o.WasCancelled) Report(requests[o.Item], o.Succeeded, o.Error); },
-                    left => WriteLastingWarning("The sync was stopped. Run the same command again to finish it: interrupted downloads resume from the bytes on disk."));
+                    left =>
+                    {
+                        if (left.Count > 0 || StopToken.IsCancellationRequested)
+                            WriteLastingWarning("The sync was stopped. Run the same command again to finish it: interrupted downloads resume from the bytes on disk.");
+                    });
                 if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
             }
         }

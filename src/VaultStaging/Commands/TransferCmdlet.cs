@@ -54,12 +54,13 @@ namespace VaultStaging.Commands
 
         /// <summary>
         /// Writes a run's outcomes as they come (<paramref name="write"/>), with progress and messages between
-        /// them, until every piece of work has ended. If anything ends this early, the run is cancelled and
-        /// waited for, and <paramref name="interrupted"/> gets the outcomes that came too late to be written
-        /// (so the command can say what was left unfinished and how to resume it).
+        /// them, until every piece of work has ended. If anything ends this early (an error with -ErrorAction
+        /// Stop, an exception), the run is cancelled and waited for. Either way <paramref name="atEnd"/> runs
+        /// last, with the outcomes that came too late to be written (none after a normal end), so the command
+        /// can say what was left unfinished and how to resume it, even while the pipeline stops.
         /// </summary>
         internal void Pump<TItem, TResult>(TransferRun<TItem, TResult> run, TransferProgressDisplay display,
-            Action<TransferOutcome<TItem, TResult>> write, Action<IReadOnlyList<TransferOutcome<TItem, TResult>>> interrupted)
+            Action<TransferOutcome<TItem, TResult>> write, Action<IReadOnlyList<TransferOutcome<TItem, TResult>>> atEnd)
         {
             bool completed = false;
             try
@@ -79,7 +80,7 @@ namespace VaultStaging.Commands
             {
                 IReadOnlyList<TransferOutcome<TItem, TResult>> left = completed ? Array.Empty<TransferOutcome<TItem, TResult>>() : run.CancelAndWait();
                 display?.Complete();
-                if (!completed) interrupted?.Invoke(left);
+                atEnd?.Invoke(left);
             }
         }
 

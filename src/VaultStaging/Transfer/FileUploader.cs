@@ -119,6 +119,7 @@ namespace VaultStaging.Transfer
             Md5Hex.EnsureAvailable();
 
             UploadSession session = null;
+            bool committing = false;
             try
             {
                 SessionChoice choice = await _chooser.ChooseAsync(request, plan, ctx).ConfigureAwait(false);
@@ -149,7 +150,9 @@ namespace VaultStaging.Transfer
                 VaultJob job;
                 try
                 {
+                    committing = true;
                     job = await _client.CommitUploadSessionOnceAsync(session.Id, ctx).ConfigureAwait(false);
+                    committing = false;
                 }
                 catch (VaultException e) when (e.ErrorType == "COMMIT_UNCONFIRMED")
                 {
@@ -167,7 +170,7 @@ namespace VaultStaging.Transfer
             }
             catch (Exception e) when (session != null && (e is VaultException || e is OperationCanceledException || e is IOException || e is UnauthorizedAccessException))
             {
-                throw new UploadInterruptedException(request, session, result, e);
+                throw new UploadInterruptedException(request, session, result, e, duringCommit: committing);
             }
             finally
             {
@@ -246,8 +249,8 @@ namespace VaultStaging.Transfer
     /// <summary>An upload that stopped after its session was created: the session stays and can be resumed.</summary>
     public sealed class UploadInterruptedException : Exception
     {
-        public UploadInterruptedException(FileUploadRequest request, UploadSession session, UploadResult result, Exception cause)
-            : base(Describe(request, session, cause), cause)
+        public UploadInterruptedException(FileUploadRequest request, UploadSession session, UploadResult result, Exception cause, bool duringCommit = false)
+            : base(Describe(request, session, cause, duringCommit), cause)
         {
             Request = request;
             Session = session;
@@ -270,9 +273,13 @@ namespace VaultStaging.Transfer
 
         static string Quote(string text) => (text ?? "").Replace("'", "''");
 
-        static string Describe(FileUploadRequest request, UploadSession session, Exception cause)
+        static string Describe(FileUploadRequest request, UploadSession session, Exception cause, bool duringCommit)
         {
             string why = cause is OperationCanceledException ? "was stopped." : "failed: " + cause.Message.TrimEnd('.') + ".";
+            if (duringCommit && cause is OperationCanceledException)
+                return $"The upload of {request.LocalPath} to {request.Destination} was stopped while its commit was on the way: every part was sent and checked, " +
+                       $"and Vault may have taken the commit of upload session {session.Id}. Check with Get-VaultUploadSession -Id '{Quote(session.Id)}': " +
+                       $"if it is gone, the file was committed; if it is still active, run {ResumeCommandFor(request)} to commit it, or abort it with Remove-VaultUploadSession -Id '{Quote(session.Id)}'.";
             string expires = session.ExpirationDate.HasValue ? $" until {session.ExpirationDate.Value:yyyy-MM-dd HH:mm} (local time)" : "";
             return $"The upload of {request.LocalPath} to {request.Destination} {why} " +
                    $"Upload session {session.Id} stays active{expires} with the parts sent so far. " +

@@ -89,4 +89,28 @@ public sealed class StopLongRunningTests(EmulatorFixture emulator) : IDisposable
         // Stopping the wait does not stop the job: it was committed, and the session is gone.
         Assert.DoesNotContain(emulator.State.GetLog(), e => e.Operation == "abort");
     }
+
+    [Fact]
+    public void After_Stop_the_host_is_told_each_unfinished_session_and_how_to_resume_or_abort_it()
+    {
+        emulator.Reset();
+        WriteFile(16 * 1024 * 1024);
+        var console = new RecordingHost();
+        using var host = new PowerShellHost(console);
+        host.Connect(emulator.BaseUrl, EmulatorFixture.JaneUserName, EmulatorFixture.JanePassword);
+        string faultId = emulator.State.AddFault(new FaultSpec { Kind = "slow", Operation = "upload", PartNumber = 2, DelayMs = 30_000 });
+
+        using var ps = host.Create();
+        ps.AddCommand("Send-VaultFile").AddParameter("LiteralPath", _file).AddParameter("Destination", "/stop/it's here.bin").AddParameter("UploadMethod", "UploadSession");
+        IAsyncResult pending = ps.BeginInvoke();
+        WaitFor(() => emulator.State.GetFaults().All(f => f.Id != faultId), pending, "part 2 reached the emulator");
+        StopAndTime(ps, pending);
+
+        var session = emulator.State.GetSnapshot().Sessions.Single(s => s.Path.EndsWith("/stop/it's here.bin"));
+        string warning = Assert.Single(console.Warnings);
+        Assert.Contains($"Upload session {session.Id} stays active", warning);
+        Assert.Contains($"To resume it, run: Send-VaultFile -LiteralPath '{_file}' -Destination '/stop/it''s here.bin'", warning);
+        Assert.Contains($"To abort it, run: Remove-VaultUploadSession -Id '{session.Id}'.", warning);
+        Assert.Contains("was stopped. Upload session", warning);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Management.Automation;
+using System.Management.Automation.Host;
 using System.Management.Automation.Runspaces;
 using System.Security;
 
@@ -52,8 +53,7 @@ public sealed class PowerShellResult
 /// An in-process PowerShell runspace (InitialSessionState.CreateDefault2) with the VaultStaging module
 /// imported from the module assembly the tests were built against. One host is one runspace, so the
 /// runspace's default connection (Connect-Vault) carries over from one <see cref="Run"/> to the next.
-/// Only the Microsoft.PowerShell.Core cmdlets are there (System.Management.Automation alone has no
-/// Utility/Management modules): keep scripts to the module's cmdlets, variables and plain language.
+/// The host is Microsoft.PowerShell.SDK, so the built-in modules (Export-Csv, ConvertTo-Json, ...) load as in pwsh.
 /// </summary>
 public sealed class PowerShellHost : IDisposable
 {
@@ -62,11 +62,12 @@ public sealed class PowerShellHost : IDisposable
     /// <summary>Full path of VaultStaging.dll as loaded by the tests.</summary>
     public static string ModuleAssemblyPath => typeof(VaultStaging.UploadSession).Assembly.Location;
 
-    public PowerShellHost()
+    /// <param name="host">A host to see what is written to it (null: PowerShell's default host).</param>
+    public PowerShellHost(PSHost? host = null)
     {
         var iss = InitialSessionState.CreateDefault2();
         iss.ImportPSModule(new[] { ModuleAssemblyPath });
-        Runspace = RunspaceFactory.CreateRunspace(iss);
+        Runspace = host is null ? RunspaceFactory.CreateRunspace(iss) : RunspaceFactory.CreateRunspace(host, iss);
         Runspace.Open();
     }
 
