@@ -253,7 +253,16 @@ namespace VaultStaging.Vault
                 AddHeaders = m => m.Headers.Range = new RangeHeaderValue(offset + received, offset + length - 1),
             };
             var state = new RetryState();
-            await WithRetriesAsync(request, async session =>
+            try
+            {
+                await DownloadWithRetriesAsync();
+            }
+            catch (WriteFailedException e)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            }
+
+            Task DownloadWithRetriesAsync() => WithRetriesAsync(request, async session =>
             {
                 OpenResponse open = await OpenAsync(request, ctx, session).ConfigureAwait(false);
                 try
@@ -266,7 +275,15 @@ namespace VaultStaging.Vault
                     {
                         int n = await open.Body.ReadAsync(buffer, 0, (int)Math.Min(buffer.Length, want), open.Timeout.Token).ConfigureAwait(false);
                         if (n == 0) throw new IOException($"The connection ended after {received:N0} of {length:N0} bytes.");
-                        await write(buffer, 0, n, ctx.CancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            await write(buffer, 0, n, ctx.CancellationToken).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (!(e is OperationCanceledException))
+                        {
+                            // The caller's side (a full disk): not a transport failure, never retried.
+                            throw new WriteFailedException(e);
+                        }
                         received += n;
                         want -= n;
                         // Bytes arrived: a later drop starts a fresh retry budget from here.
@@ -283,7 +300,13 @@ namespace VaultStaging.Vault
                 {
                     open.Dispose();
                 }
-            }, state, ctx).ConfigureAwait(false);
+            }, state, ctx);
+        }
+
+        /// <summary>A failure of the caller's <c>write</c> during a download, carried past the retry loop untouched.</summary>
+        sealed class WriteFailedException : Exception
+        {
+            public WriteFailedException(Exception inner) : base(inner.Message, inner) { }
         }
 
         /// <summary>The answer must be the range asked for, of a file of the expected size (Content-Range; a 200 without it is the whole file).</summary>
