@@ -50,7 +50,35 @@ public sealed class EmulatorOptions
     /// <summary>Active upload sessions allowed per vault.</summary>
     public int MaxActiveUploadSessions { get; set; } = 50;
 
+    /// <summary>How a non-admin sees paths of upload sessions AND items (relative to their folder, or from the staging root).</summary>
     public NonAdminPathStyle NonAdminPaths { get; set; } = NonAdminPathStyle.Relative;
+
+    /// <summary>Session objects with or without <c>name</c> and <c>overwrite</c> (the seed's listing omits both).</summary>
+    public SessionFieldsStyle SessionFields { get; set; } = SessionFieldsStyle.Full;
+
+    /// <summary>
+    /// Wall-clock duration of a move/rename or delete job. Null: the same as <see cref="JobDurationMs"/>.
+    /// 0: the job finishes before the answer is sent.
+    /// </summary>
+    public int? ItemJobDurationMs { get; set; }
+
+    /// <summary>HTTP status of a ranged download: 206 (default) or 200 (with Content-Range all the same). UNCONFIRMED.</summary>
+    public int RangeStatus { get; set; } = 206;
+
+    /// <summary>A range that starts at or past the end of the file: the FAILURE envelope (default) or HTTP 416. UNCONFIRMED.</summary>
+    public RangePastEndStyle RangePastEnd { get; set; } = RangePastEndStyle.Failure;
+
+    /// <summary>Deleting a non-empty folder without recursive=true: FAILURE at once (default) or a job that fails. UNCONFIRMED.</summary>
+    public NonEmptyDeleteStyle NonEmptyDelete { get; set; } = NonEmptyDeleteStyle.Failure;
+
+    /// <summary>Largest /items upload and largest download range, in bytes ("50 MB": 50,000,000 here, UNCONFIRMED).</summary>
+    public long ItemMaxBytes { get; set; } = 50_000_000;
+
+    /// <summary>Network profile: milliseconds added to every /api request and, once, to every new TCP connection. 0 = off.</summary>
+    public int LatencyMs { get; set; }
+
+    /// <summary>Network profile: megabits per second per connection and per direction. 0 = unlimited.</summary>
+    public double BandwidthMbps { get; set; }
 
     /// <summary>Versions listed by GET /api/ (any well-formed vNN.N is accepted in URLs).</summary>
     public List<string> ApiVersions { get; set; } = DefaultApiVersions();
