@@ -12,7 +12,10 @@
     CmdletsToExport      = @(
         'Connect-Vault', 'Disconnect-Vault', 'Get-VaultConnection',
         'Get-VaultUploadSession', 'New-VaultUploadSession', 'Get-VaultUploadSessionPart',
-        'Complete-VaultUploadSession', 'Remove-VaultUploadSession', 'Send-VaultFile'
+        'Complete-VaultUploadSession', 'Remove-VaultUploadSession', 'Send-VaultFile',
+        # Files, folders and jobs on the staging server (issue 11)
+        'Get-VaultStagingItem', 'New-VaultStagingFolder', 'Move-VaultStagingItem', 'Rename-VaultStagingItem',
+        'Remove-VaultStagingItem', 'Get-VaultJob', 'Wait-VaultJob'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
