@@ -31,6 +31,8 @@ internal static partial class ControlRoutes
         public long? ItemMaxBytes { get; set; }
         public int? LatencyMs { get; set; }
         public double? BandwidthMbps { get; set; }
+        /// <summary>Situation -> error type; on POST only the situations given change.</summary>
+        public Dictionary<string, string>? ErrorTypes { get; set; }
 
         public static OptionsView From(EmulatorOptions o) => new()
         {
@@ -53,6 +55,7 @@ internal static partial class ControlRoutes
             ItemMaxBytes = o.ItemMaxBytes,
             LatencyMs = o.LatencyMs,
             BandwidthMbps = o.BandwidthMbps,
+            ErrorTypes = new Dictionary<string, string>(o.ErrorTypes),
         };
 
         public void ApplyTo(EmulatorOptions o)
@@ -61,6 +64,12 @@ internal static partial class ControlRoutes
             if (RequiredClientIdPattern is { Length: > 0 } pattern) _ = new Regex(pattern); // throws ArgumentException if invalid
             if (RangeStatus is { } rangeStatus && rangeStatus is not (200 or 206)) throw new ArgumentException("rangeStatus must be 206 or 200");
             if (ItemMaxBytes is <= 0) throw new ArgumentException("itemMaxBytes must be positive");
+            foreach (var (situation, type) in ErrorTypes ?? [])
+            {
+                if (!o.ErrorTypes.ContainsKey(situation))
+                    throw new ArgumentException($"Unknown error situation '{situation}'. Situations: {string.Join(", ", o.ErrorTypes.Keys)}");
+                if (string.IsNullOrWhiteSpace(type)) throw new ArgumentException($"errorTypes.{situation} must be an error type");
+            }
             if (ListPageSize is { } pageSize) o.ListPageSize = pageSize > 0 ? pageSize : null;
             if (JobDurationMs is { } duration) o.JobDurationMs = Math.Max(0, duration);
             if (JobStatusMinIntervalSeconds is { } interval) o.JobStatusMinIntervalSeconds = Math.Max(0, interval);
@@ -80,6 +89,7 @@ internal static partial class ControlRoutes
             if (ItemMaxBytes is { } maxBytes) o.ItemMaxBytes = maxBytes;
             if (LatencyMs is { } latency) o.LatencyMs = Math.Max(0, latency);
             if (BandwidthMbps is { } bandwidth) o.BandwidthMbps = Math.Max(0, bandwidth);
+            foreach (var (situation, type) in ErrorTypes ?? []) o.ErrorTypes[situation] = type;
         }
     }
 }

@@ -74,6 +74,12 @@ public sealed class EmulatorOptions
     /// <summary>Largest /items upload and largest download range, in bytes ("50 MB": 50,000,000 here, UNCONFIRMED).</summary>
     public long ItemMaxBytes { get; set; } = 50_000_000;
 
+    /// <summary>
+    /// Error types of the item misuses Veeva does not document, by situation (see <see cref="DefaultErrorTypes"/>);
+    /// set one to try a client against another reading, e.g. ErrorTypes["missing-item"] = "NOT_FOUND".
+    /// </summary>
+    public Dictionary<string, string> ErrorTypes { get; set; } = DefaultErrorTypes();
+
     /// <summary>Network profile: milliseconds added to every /api request and, once, to every new TCP connection. 0 = off.</summary>
     public int LatencyMs { get; set; }
 
@@ -99,6 +105,19 @@ public sealed class EmulatorOptions
         new() { UserName = OutsiderUserName, Password = "Out-Pass!word3", UserId = 10001600, VaultId = 2000 },
     ];
 
+    /// <summary>The situations whose error type is UNCONFIRMED, and the type each gets by default.</summary>
+    public static Dictionary<string, string> DefaultErrorTypes() => new(StringComparer.Ordinal)
+    {
+        ["missing-item"] = "INVALID_DATA",         // list, download, move or delete of a path where nothing is
+        ["download-folder"] = "INVALID_DATA",      // download of a folder
+        ["missing-parent"] = "INVALID_DATA",       // create in a folder that does not exist
+        ["bad-cursor"] = "INVALID_DATA",           // expired, unknown or another user's listing cursor
+        ["bad-range"] = "INVALID_DATA",            // malformed, multiple, too long, or past the end (rangePastEnd failure)
+        ["file-too-big"] = "EXCEEDS_FILE_MAX_SIZE", // /items upload over itemMaxBytes
+        ["protected-folder"] = "OPERATION_NOT_ALLOWED", // delete, move or rename of / or a user folder
+        ["non-empty-folder"] = "OPERATION_NOT_ALLOWED", // non-empty folder deleted without recursive (nonEmptyDelete failure)
+    };
+
     public static List<string> DefaultApiVersions()
     {
         var versions = new List<string>();
@@ -118,6 +137,53 @@ public sealed class EmulatorOptions
         var copy = (EmulatorOptions)MemberwiseClone();
         copy.Users = Users.Select(u => u.Clone()).ToList();
         copy.ApiVersions = [.. ApiVersions];
+        copy.ErrorTypes = new Dictionary<string, string>(ErrorTypes, StringComparer.Ordinal);
         return copy;
     }
+}
+
+/// <summary>How the <c>path</c> of an upload session is reported to a non-admin caller.</summary>
+public enum NonAdminPathStyle
+{
+    /// <summary>
+    /// Relative to the caller's own folder (<c>/Folder/x.bin</c> for <c>/u10001400/Folder/x.bin</c>).
+    /// Veeva documents the create answer's path as "the path to the file as specified in the request"
+    /// and list/details paths as "specific to the authenticated user", so this is the default.
+    /// </summary>
+    Relative,
+
+    /// <summary>Always from the staging root (<c>/u10001400/Folder/x.bin</c>), like the seed listing.</summary>
+    Absolute,
+}
+
+/// <summary>Which fields a session object carries (<see cref="EmulatorOptions.SessionFields"/>).</summary>
+public enum SessionFieldsStyle
+{
+    /// <summary>Every field, <c>name</c> and <c>overwrite</c> included (what Veeva's own client sees).</summary>
+    Full,
+
+    /// <summary>Like the seed's listing: no <c>name</c>, no <c>overwrite</c>.</summary>
+    Seed,
+}
+
+/// <summary>What a range starting at or past the end of the file gets (<see cref="EmulatorOptions.RangePastEnd"/>).</summary>
+public enum RangePastEndStyle
+{
+    /// <summary>The JSON envelope: FAILURE with INVALID_DATA (HTTP 200).</summary>
+    Failure,
+
+    /// <summary>HTTP 416 with <c>Content-Range: bytes */total</c> and no body.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("416")]
+    Status416,
+}
+
+/// <summary>Deleting a non-empty folder without recursive=true (<see cref="EmulatorOptions.NonEmptyDelete"/>).</summary>
+public enum NonEmptyDeleteStyle
+{
+    /// <summary>FAILURE with OPERATION_NOT_ALLOWED at once; no job.</summary>
+    Failure,
+
+    /// <summary>A job is started and ends ERRORS_ENCOUNTERED; nothing is deleted.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("job-error")]
+    JobError,
 }

@@ -5,133 +5,14 @@ using System.Security.Cryptography;
 namespace VaultStaging.Emulator;
 
 // Items (GET/POST/PUT/DELETE .../file_staging/items), over the real tree of EmulatorState.Tree.cs.
-// Error types where Veeva is silent (UNCONFIRMED, see the README): a missing item, a missing parent, an
-// expired or unknown cursor, a bad range -> INVALID_DATA; a name that exists -> ITEM_NAME_EXISTS; an
-// /items upload over ItemMaxBytes -> EXCEEDS_FILE_MAX_SIZE; the root or a user folder deleted or moved,
-// or a non-empty folder deleted without recursive=true (NonEmptyDelete = Failure) -> OPERATION_NOT_ALLOWED.
+// This file: download, create, move/rename, delete. EmulatorState.Listing.cs: list and cursors.
+// Error types where Veeva is silent (UNCONFIRMED, see the README) come from EmulatorOptions.ErrorTypes by
+// situation: a missing item, a folder downloaded, a missing parent, a bad cursor, a bad range ->
+// INVALID_DATA; an /items upload over ItemMaxBytes -> EXCEEDS_FILE_MAX_SIZE; the root or a user folder
+// deleted or moved, a non-empty folder deleted without recursive=true -> OPERATION_NOT_ALLOWED. A name
+// that exists -> ITEM_NAME_EXISTS (documented for folders). Bad parameter values -> INVALID_DATA.
 public sealed partial class EmulatorState
 {
-    /// <summary>One listed item: absolute path; size and modified date for files only.</summary>
-    internal readonly record struct ItemEntry(bool IsFolder, string Path, string Name, long Size, DateTimeOffset Modified);
-
-    internal sealed record ItemsPage(IReadOnlyList<ItemEntry> Items, string? NextCursor);
-
-    /// <summary>A listing taken at its first page; cursor pages are served from it, never from the disk.</summary>
-    private sealed record ListingSnapshot(long Seq, List<ItemEntry> Items, int Limit, long UserId);
-
-    private sealed record ListingCursor(ListingSnapshot Snapshot, int Offset, DateTimeOffset Expires);
-
-    private readonly Dictionary<string, ListingCursor> _cursors = new(StringComparer.Ordinal);
-    private long _snapshotSeq;
-
-    public static readonly TimeSpan CursorLifetime = TimeSpan.FromMinutes(30);
-    private const int MaxLiveSnapshots = 16;
-
-    private static readonly EnumerationOptions WalkOptions = new()
-    {
-        AttributesToSkip = 0, IgnoreInaccessible = true, RecurseSubdirectories = false, ReturnSpecialDirectories = false,
-    };
-
-    private static VaultFailure Missing(string requested) => new("INVALID_DATA", $"Item [{requested}] does not exist.");
-
-    // -----------------------------------------------------------------------------------------
-    // List
-    // -----------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// GET .../items/{path}: a folder's contents (recursive: depth-first, a folder before its contents;
-    /// siblings in ordinal order of their names), or the one file a file path names. limit 1..1000 (1000).
-    /// A cursor names a page of the snapshot taken at the first page; it is valid 30 minutes (emulator clock).
-    /// </summary>
-    internal ItemsPage ListItems(Caller caller, string requested, string? recursiveText, string? limitText, string? cursor)
-    {
-        int limit = 1000;
-        if (limitText is not null && (!int.TryParse(limitText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > 1000))
-            throw new VaultFailure("INVALID_DATA", $"Invalid value [{limitText}] for parameter [limit]: must be 1..1000.");
-        bool recursive = ParseFlag(recursiveText, "recursive");
-
-        if (!string.IsNullOrEmpty(cursor))
-        {
-            lock (_gate)
-            {
-                SweepCursorsLocked();
-                if (!_cursors.TryGetValue(cursor, out var c) || c.Snapshot.UserId != caller.UserId)
-                    throw new VaultFailure("INVALID_DATA", $"Invalid or expired value [{cursor}] for parameter [cursor].");
-                return PageLocked(c.Snapshot, c.Offset);
-            }
-        }
-
-        string absolute = ToAbsolute(caller, requested);
-        var items = Walk(absolute, recursive) ?? throw Missing(requested);
-        lock (_gate) return PageLocked(new ListingSnapshot(++_snapshotSeq, items, limit, caller.UserId), 0);
-    }
-
-    private ItemsPage PageLocked(ListingSnapshot snapshot, int offset)
-    {
-        int count = Math.Max(0, Math.Min(snapshot.Limit, snapshot.Items.Count - offset));
-        var page = snapshot.Items.GetRange(Math.Min(offset, snapshot.Items.Count), count);
-        string? next = null;
-        if (offset + count < snapshot.Items.Count)
-        {
-            next = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)); // '+', '/', '=': clients must use next_page verbatim
-            _cursors[next] = new ListingCursor(snapshot, offset + count, NowLocked + CursorLifetime);
-            SweepCursorsLocked();
-        }
-        return new ItemsPage(page, next);
-    }
-
-    /// <summary>Drops expired cursors, and the cursors of the oldest snapshots past MaxLiveSnapshots (memory bound).</summary>
-    private void SweepCursorsLocked()
-    {
-        var now = NowLocked;
-        foreach (var (key, c) in _cursors.ToList())
-            if (now >= c.Expires) _cursors.Remove(key);
-        var live = _cursors.Values.Select(c => c.Snapshot.Seq).Distinct().OrderByDescending(s => s).ToList();
-        if (live.Count <= MaxLiveSnapshots) return;
-        long oldestKept = live[MaxLiveSnapshots - 1];
-        foreach (var (key, c) in _cursors.ToList())
-            if (c.Snapshot.Seq < oldestKept) _cursors.Remove(key);
-    }
-
-    /// <summary>The items at an absolute path (a folder's contents, or the one file), or null if nothing is there.</summary>
-    private List<ItemEntry>? Walk(string absolute, bool recursive)
-    {
-        string disk = DiskPath(absolute);
-        if (Directory.Exists(disk))
-        {
-            var items = new List<ItemEntry>();
-            WalkFolder(absolute, disk, recursive, items);
-            return items;
-        }
-        var file = new FileInfo(disk);
-        return file.Exists ? [new ItemEntry(false, absolute, file.Name, file.Length, WholeSeconds(file.LastWriteTimeUtc))] : null;
-    }
-
-    private static void WalkFolder(string absolute, string disk, bool recursive, List<ItemEntry> into)
-    {
-        List<(bool IsFolder, string Name, long Size, DateTimeOffset Modified)> children;
-        try
-        {
-            children = new FileSystemEnumerable<(bool, string, long, DateTimeOffset)>(disk,
-                (ref FileSystemEntry e) => (e.IsDirectory, e.FileName.ToString(), e.IsDirectory ? 0 : e.Length, e.LastWriteTimeUtc),
-                WalkOptions).ToList();
-        }
-        catch (DirectoryNotFoundException) { return; } // removed while being listed
-        children.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-        foreach (var child in children)
-        {
-            string path = ItemPaths.Join(absolute, child.Name);
-            into.Add(new ItemEntry(child.IsFolder, path, child.Name, child.Size, WholeSeconds(child.Modified)));
-            if (child.IsFolder && recursive) WalkFolder(path, Path.Combine(disk, child.Name), recursive: true, into);
-        }
-    }
-
-    private static bool ParseFlag(string? text, string parameter)
-    {
-        if (string.IsNullOrEmpty(text)) return false;
-        return bool.TryParse(text, out bool value) ? value : throw new VaultFailure("INVALID_DATA", $"Invalid value [{text}] for parameter [{parameter}].");
-    }
-
     // -----------------------------------------------------------------------------------------
     // Download
     // -----------------------------------------------------------------------------------------
@@ -155,7 +36,7 @@ public sealed partial class EmulatorState
     {
         string absolute = ToAbsolute(caller, requested);
         string disk = DiskPath(absolute);
-        if (Directory.Exists(disk)) throw new VaultFailure("INVALID_DATA", $"Item [{requested}] is a folder.");
+        if (Directory.Exists(disk)) throw Failure("download-folder", $"Item [{requested}] is a folder.");
         FileStream stream;
         try { stream = new FileStream(disk, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1); }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException) { throw Missing(requested); }
@@ -166,11 +47,11 @@ public sealed partial class EmulatorState
             string name = ItemPaths.Name(absolute);
             if (string.IsNullOrWhiteSpace(range)) return new Download(stream, absolute, name, total, 0, total, false);
 
-            var (start, end) = ParseRange(range, total, Options.ItemMaxBytes);
+            var (start, end) = ParseRange(range, total, Options.ItemMaxBytes, why => Failure("bad-range", $"Invalid Range header [{range}]: {why}."));
             if (start >= total)
             {
                 if (Options.RangePastEnd == RangePastEndStyle.Status416) throw new RangeNotSatisfiable(total);
-                throw new VaultFailure("INVALID_DATA", $"Range [{range}] starts at or past the end of the file ({total} bytes).");
+                throw Failure("bad-range", $"Range [{range}] starts at or past the end of the file ({total} bytes).");
             }
             end = Math.Min(end, total - 1);
             return new Download(stream, absolute, name, total, start, end - start + 1, true);
@@ -183,9 +64,8 @@ public sealed partial class EmulatorState
     }
 
     /// <summary>(start, end) inclusive; end may be past the file. Checks the syntax and the maximum span.</summary>
-    private static (long Start, long End) ParseRange(string range, long total, long maxBytes)
+    private static (long Start, long End) ParseRange(string range, long total, long maxBytes, Func<string, VaultFailure> Bad)
     {
-        VaultFailure Bad(string why) => new("INVALID_DATA", $"Invalid Range header [{range}]: {why}.");
         string r = range.Trim();
         if (!r.StartsWith("bytes=", StringComparison.OrdinalIgnoreCase)) throw Bad("expected bytes={min}-{max}");
         string spec = r["bytes=".Length..].Trim();
@@ -271,7 +151,7 @@ public sealed partial class EmulatorState
         bool isFolder = kind == "folder";
         if (!isFolder && file is null) throw new VaultFailure("PARAMETER_REQUIRED", "Missing required parameter [file]");
         if (!isFolder && file!.TooBig)
-            throw new VaultFailure("EXCEEDS_FILE_MAX_SIZE", $"File is {file.Size} bytes; /items uploads may be at most {Options.ItemMaxBytes} bytes.");
+            throw Failure("file-too-big", $"File is {file.Size} bytes; /items uploads may be at most {Options.ItemMaxBytes} bytes.");
 
         string absolute = ToAbsolute(caller, requested);
         string disk = DiskPath(absolute);
@@ -279,7 +159,7 @@ public sealed partial class EmulatorState
         {
             string parent = ItemPaths.Parent(requested);
             if (!Directory.Exists(Path.GetDirectoryName(disk)))
-                throw new VaultFailure("INVALID_DATA", $"Folder [{parent}] does not exist.");
+                throw Failure("missing-parent", $"Folder [{parent}] does not exist.");
             if (Directory.Exists(disk) || (File.Exists(disk) && (isFolder || !replace)))
                 throw new VaultFailure("ITEM_NAME_EXISTS", $"An item named [{ItemPaths.Name(requested)}] already exists in [{parent}].");
             if (isFolder)
@@ -311,7 +191,7 @@ public sealed partial class EmulatorState
         {
             string disk = DiskPath(source);
             if (!Directory.Exists(disk) && !File.Exists(disk)) throw Missing(requested);
-            if (IsProtectedLocked(source)) throw new VaultFailure("OPERATION_NOT_ALLOWED", $"Folder [{requested}] cannot be moved or renamed.");
+            if (IsProtectedLocked(source)) throw Failure("protected-folder", $"Folder [{requested}] cannot be moved or renamed.");
             string target = ItemPaths.Join(parent is null ? ItemPaths.Parent(source) : ToAbsolute(caller, parent), name ?? ItemPaths.Name(source));
             job = NewJobLocked("move", "PUT", caller, source, MoveWork, targetPath: target);
         }
@@ -348,12 +228,12 @@ public sealed partial class EmulatorState
         VaultJob job;
         lock (_gate)
         {
-            if (IsProtectedLocked(absolute)) throw new VaultFailure("OPERATION_NOT_ALLOWED", $"Folder [{requested}] cannot be deleted.");
+            if (IsProtectedLocked(absolute)) throw Failure("protected-folder", $"Folder [{requested}] cannot be deleted.");
             string disk = DiskPath(absolute);
             bool isFolder = Directory.Exists(disk);
             if (!isFolder && !File.Exists(disk)) throw Missing(requested);
             if (isFolder && !recursive && Options.NonEmptyDelete == NonEmptyDeleteStyle.Failure && HasItems(disk))
-                throw new VaultFailure("OPERATION_NOT_ALLOWED", $"Folder [{requested}] is not empty: delete it with recursive=true.");
+                throw Failure("non-empty-folder", $"Folder [{requested}] is not empty: delete it with recursive=true.");
             job = NewJobLocked("delete", "DELETE", caller, absolute, (j, ct) => DeleteWork(j, recursive));
         }
         return await StartJobAsync(job, ItemJobDurationMs);

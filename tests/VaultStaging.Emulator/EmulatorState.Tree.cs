@@ -82,7 +82,9 @@ public sealed partial class EmulatorState
     /// <summary>The assembled file at an absolute staging path (e.g. /u10001400/x.bin).</summary>
     public StagedFileInfo GetStagedFile(string path)
     {
-        var item = NormalizePath(path) is null ? null : GetItem(path);
+        ItemInfo? item;
+        try { item = NormalizePath(path) is null ? null : GetItem(path); }
+        catch (ArgumentException) { item = null; } // a path no item can have
         return item is { Exists: true, Kind: "file" }
             ? new StagedFileInfo { Exists = true, Size = item.Size, Sha256 = item.Sha256 }
             : new StagedFileInfo { Exists = false };

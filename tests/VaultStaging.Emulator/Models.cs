@@ -3,52 +3,6 @@ namespace VaultStaging.Emulator;
 // Public types are what tests see (options, users, faults, log entries and read-only snapshots).
 // Internal types are the emulator's mutable state; they are only touched under EmulatorState's lock.
 
-/// <summary>How the <c>path</c> of an upload session is reported to a non-admin caller.</summary>
-public enum NonAdminPathStyle
-{
-    /// <summary>
-    /// Relative to the caller's own folder (<c>/Folder/x.bin</c> for <c>/u10001400/Folder/x.bin</c>).
-    /// Veeva documents the create answer's path as "the path to the file as specified in the request"
-    /// and list/details paths as "specific to the authenticated user", so this is the default.
-    /// </summary>
-    Relative,
-
-    /// <summary>Always from the staging root (<c>/u10001400/Folder/x.bin</c>), like the seed listing.</summary>
-    Absolute,
-}
-
-/// <summary>Which fields a session object carries (<see cref="EmulatorOptions.SessionFields"/>).</summary>
-public enum SessionFieldsStyle
-{
-    /// <summary>Every field, <c>name</c> and <c>overwrite</c> included (what Veeva's own client sees).</summary>
-    Full,
-
-    /// <summary>Like the seed's listing: no <c>name</c>, no <c>overwrite</c>.</summary>
-    Seed,
-}
-
-/// <summary>What a range starting at or past the end of the file gets (<see cref="EmulatorOptions.RangePastEnd"/>).</summary>
-public enum RangePastEndStyle
-{
-    /// <summary>The JSON envelope: FAILURE with INVALID_DATA (HTTP 200).</summary>
-    Failure,
-
-    /// <summary>HTTP 416 with <c>Content-Range: bytes */total</c> and no body.</summary>
-    [System.Text.Json.Serialization.JsonStringEnumMemberName("416")]
-    Status416,
-}
-
-/// <summary>Deleting a non-empty folder without recursive=true (<see cref="EmulatorOptions.NonEmptyDelete"/>).</summary>
-public enum NonEmptyDeleteStyle
-{
-    /// <summary>FAILURE with OPERATION_NOT_ALLOWED at once; no job.</summary>
-    Failure,
-
-    /// <summary>A job is started and ends ERRORS_ENCOUNTERED; nothing is deleted.</summary>
-    [System.Text.Json.Serialization.JsonStringEnumMemberName("job-error")]
-    JobError,
-}
-
 /// <summary>A Vault user known to the emulator.</summary>
 public sealed class EmulatorUser
 {

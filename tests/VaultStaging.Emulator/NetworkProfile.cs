@@ -11,11 +11,12 @@ namespace VaultStaging.Emulator;
 /// <list type="bullet">
 /// <item>Latency (<see cref="EmulatorOptions.LatencyMs"/>): once per new TCP connection, as a handshake would
 /// (the server starts reading it that much later); each /api request's own round trip is added by VaultPipeline.</item>
-/// <item>Bandwidth (<see cref="EmulatorOptions.BandwidthMbps"/>): each connection's transport is wrapped, and
-/// the bytes of each direction (request bytes the server reads, response bytes it writes) are pumped through
-/// a pacer of that many megabits per second. Every connection gets the full rate, like a user whose own link
-/// is the limit. The rate is read for every chunk, so a run-time change applies to open connections too;
-/// 0 = unlimited (the pumps then only copy).</item>
+/// <item>Bandwidth (<see cref="EmulatorOptions.BandwidthMbps"/>): the transport of a connection opened while a
+/// limit is set is wrapped, and the bytes of each direction (request bytes the server reads, response bytes it
+/// writes) are pumped through a pacer of that many megabits per second. Every connection gets the full rate,
+/// like a user whose own link is the limit. On a wrapped connection the rate is read for every chunk, so a
+/// change applies at once (0: the pumps only copy). Connections opened without a limit are not wrapped: the
+/// extra copy would halve the emulator's download speed, which the benchmark's floor must not pay.</item>
 /// </list>
 /// </summary>
 internal static class NetworkProfile
@@ -28,6 +29,12 @@ internal static class NetworkProfile
             {
                 try { await Task.Delay(latency, connection.ConnectionClosed); }
                 catch (OperationCanceledException) { return; }
+            }
+
+            if (state.Options.BandwidthMbps <= 0)
+            {
+                await next(connection);
+                return;
             }
 
             var original = connection.Transport;
@@ -83,7 +90,9 @@ internal static class NetworkProfile
             {
                 while (true)
                 {
-                    var result = await from.ReadAsync();
+                    var pending = from.ReadAsync();
+                    if (!pending.IsCompleted) pacer.Idle(); // nothing was waiting: the link was idle meanwhile
+                    var result = await pending;
                     var buffer = result.Buffer;
                     bool stop = result.IsCanceled;
                     while (!buffer.IsEmpty && !stop)
@@ -112,9 +121,10 @@ internal static class NetworkProfile
     }
 
     /// <summary>
-    /// Paces one direction: chunk k may leave once the chunks before it would have taken their time at the
-    /// rate (a virtual schedule, so late timers are caught up and the average never passes the rate); after
-    /// an idle time at most 5 ms worth of bytes go at once.
+    /// Paces one direction: a chunk may leave once the chunks before it would have taken their time at the
+    /// rate. The schedule is virtual, so a timer that fires late is caught up by the next chunks and the
+    /// average never passes the rate; only after the link was idle does the schedule restart from now
+    /// (with at most 5 ms worth of bytes let through at once).
     /// </summary>
     private sealed class Pacer(Func<double> megabitsPerSecond)
     {
@@ -125,13 +135,19 @@ internal static class NetworkProfile
         /// <summary>About 5 ms worth of bytes (1 KiB..64 KiB); everything at once when unlimited.</summary>
         public long ChunkBytes => BytesPerSecond is > 0 and var rate ? Math.Clamp((long)(rate / 200), 1024, 65536) : long.MaxValue;
 
+        /// <summary>The sender had nothing to send: time spent idle gives no credit beyond 5 ms.</summary>
+        public void Idle() => _idle = true;
+
+        private bool _idle = true;
+
         public async ValueTask WaitAsync(long bytes)
         {
             double rate = BytesPerSecond;
-            if (rate <= 0) return;
+            if (rate <= 0) { _idle = true; return; }
             long now = Stopwatch.GetTimestamp();
             long burst = Stopwatch.Frequency / 200;
-            if (_due < now - burst) _due = now - burst;
+            if (_idle && _due < now - burst) _due = now - burst;
+            _idle = false;
             _due += (long)(bytes / rate * Stopwatch.Frequency);
             long wait = _due - now;
             if (wait > 0) await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));

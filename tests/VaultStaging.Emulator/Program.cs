@@ -11,7 +11,7 @@ namespace VaultStaging.Emulator;
 ///        [--job-status-interval SECONDS] [--required-client-id REGEX] [--session-timeout-minutes N]
 ///        [--non-admin-paths relative|absolute] [--session-fields full|seed] [--item-job-duration-ms N]
 ///        [--range-status 206|200] [--range-past-end failure|416] [--non-empty-delete failure|job-error]
-///        [--item-max-bytes N] [--latency-ms N] [--bandwidth-mbps N] [--verbose]
+///        [--item-max-bytes N] [--latency-ms N] [--bandwidth-mbps N] [--error-type SITUATION=TYPE]... [--verbose]
 /// </code>
 /// Prints exactly one line to stdout once listening: "Vault emulator listening on http://127.0.0.1:PORT".
 /// Runs until Ctrl+C / SIGTERM, or until stdin reaches end-of-file with --exit-on-stdin-eof.
@@ -59,6 +59,12 @@ public static class Program
                         options.ItemMaxBytes = long.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) is > 0 and var max ? max : throw new ArgumentException("--item-max-bytes must be positive"); break;
                     case "--latency-ms": options.LatencyMs = Math.Max(0, IntValue()); break;
                     case "--bandwidth-mbps": options.BandwidthMbps = Math.Max(0, double.Parse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture)); break;
+                    case "--error-type":
+                        string[] pair = Value().Split('=', 2);
+                        if (pair.Length != 2 || !options.ErrorTypes.ContainsKey(pair[0]) || pair[1].Length == 0)
+                            throw new ArgumentException($"--error-type needs SITUATION=TYPE, SITUATION one of {string.Join(", ", options.ErrorTypes.Keys)}");
+                        options.ErrorTypes[pair[0]] = pair[1];
+                        break;
                     case "--verbose": options.ConsoleLogLevel = LogLevel.Information; break;
                     case "--help" or "-h" or "-?":
                         Console.Error.WriteLine(Usage);
@@ -128,6 +134,11 @@ public static class Program
           --item-max-bytes N                 largest /items upload and download range (default 50000000)
           --latency-ms N                     network profile: ms per request and per new connection (default 0: off)
           --bandwidth-mbps N                 network profile: Mbit/s per connection and direction (default 0: unlimited)
+          --error-type SITUATION=TYPE        error type of an undocumented misuse (repeatable); situations and defaults:
+                                             missing-item=INVALID_DATA download-folder=INVALID_DATA
+                                             missing-parent=INVALID_DATA bad-cursor=INVALID_DATA bad-range=INVALID_DATA
+                                             file-too-big=EXCEEDS_FILE_MAX_SIZE protected-folder=OPERATION_NOT_ALLOWED
+                                             non-empty-folder=OPERATION_NOT_ALLOWED
           --verbose                          Information-level logs on stderr
         """;
 

@@ -154,6 +154,15 @@ public class EmulatorHttp : IAsyncLifetime
         return (status, text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
     }
 
+    /// <summary>The log once it has <paramref name="count"/> entries: an entry is written just after its answer, so a fast client may be ahead of it.</summary>
+    public async Task<IReadOnlyList<LogEntry>> LogAsync(int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        IReadOnlyList<LogEntry> log;
+        while ((log = State.GetLog()).Count < count && DateTime.UtcNow < deadline) await Task.Delay(10);
+        return log;
+    }
+
     public static string? ErrorType(JsonObject answer) => (string?)answer["errors"]?[0]?["type"];
 
     public static void AssertFailure(JsonObject answer, string type)

@@ -174,7 +174,7 @@ public sealed partial class EmulatorItemsTests : IClassFixture<EmulatorHttp>
         Assert.Equal(bytes, await response.Content.ReadAsByteArrayAsync());
         string disposition = response.Content.Headers.NonValidated["Content-Disposition"].ToString();
         Assert.Equal($"attachment;filename=\"{name}\"", disposition);
-        Assert.Contains(_emu.State.GetLog(), e => e.Operation == "content" && e.ItemPath == path);
+        Assert.Contains(await _emu.LogAsync(5), e => e.Operation == "content" && e.ItemPath == path);
     }
 
     [Fact]
@@ -216,6 +216,14 @@ public sealed partial class EmulatorItemsTests : IClassFixture<EmulatorHttp>
         Assert.Equal(52428800, (long)options["itemMaxBytes"]!);
         Assert.Equal(NonEmptyDeleteStyle.JobError, _emu.State.Options.NonEmptyDelete);
         Assert.Equal(RangePastEndStyle.Status416, _emu.State.Options.RangePastEnd);
+
+        using var types = await _emu.Http.PostAsync("_emulator/options", new StringContent("""{"errorTypes":{"missing-item":"NOT_FOUND"}}"""));
+        var afterTypes = JsonNode.Parse(await types.Content.ReadAsStringAsync())!;
+        Assert.Equal("NOT_FOUND", (string?)afterTypes["errorTypes"]!["missing-item"]);
+        Assert.Equal("INVALID_DATA", (string?)afterTypes["errorTypes"]!["missing-parent"]);
+        AssertFailure(await _emu.ListAsync(Jane, "/nothing"), "NOT_FOUND");
+        using var unknown = await _emu.Http.PostAsync("_emulator/options", new StringContent("""{"errorTypes":{"no-such":"X"}}"""));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, unknown.StatusCode);
 
         using var bad = await _emu.Http.PostAsync("_emulator/options", new StringContent("""{"rangeStatus":204}"""));
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
