@@ -150,6 +150,21 @@ Describe 'Get-VaultStagingItem, as an admin' {
         $r.Errors[0].TargetObject | Should -Be "/u$Jane/nope"
     }
 
+    It 'says ItemNotFound whichever error type Vault gives a missing path (<Type>)' -ForEach @(
+        @{ Type = 'INVALID_DATA' }
+        @{ Type = 'NOT_FOUND' }
+        @{ Type = 'OPERATION_NOT_ALLOWED' }
+    ) {
+        Set-EmulatorOption @{ errorTypes = @{ 'missing-item' = $Type } }
+        try {
+            $r = Invoke-Captured { Get-VaultStagingItem "/u$Jane/nope" -Verbose 4>&1 }
+            $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'ItemNotFound*'
+            ($r.Output | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Match $Type
+        } finally {
+            Set-EmulatorOption @{ errorTypes = @{ 'missing-item' = 'INVALID_DATA' } }
+        }
+    }
+
     It 'takes -Path from the pipeline by value and by property name' {
         @("/u$Jane/reports/q1.pdf", "/u$Jane/reports/q2.pdf" | Get-VaultStagingItem).Name | Should -Be @('q1.pdf', 'q2.pdf')
         @([pscustomobject]@{ Path = "/u$Jane/reports/notes.txt" } | Get-VaultStagingItem).Size | Should -Be 42
