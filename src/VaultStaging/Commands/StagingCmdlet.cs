@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
 using VaultStaging.Vault;
 
@@ -76,7 +77,7 @@ namespace VaultStaging.Commands
                 while (ended.TryDequeue(out KeyValuePair<VaultJob, Exception> end))
                 {
                     if (end.Value is OperationCanceledException && StopToken.IsCancellationRequested) throw new PipelineStoppedException();
-                    if (end.Value != null && !(end.Value is VaultException)) throw end.Value;
+                    if (end.Value != null && !(end.Value is VaultException)) ExceptionDispatchInfo.Capture(end.Value).Throw();
                     onDone(end.Key, end.Value);
                 }
             } while (!done);
