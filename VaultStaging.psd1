@@ -15,7 +15,9 @@
         'Connect-Vault', 'Disconnect-Vault', 'Get-VaultConnection',
         'Get-VaultUploadSession', 'New-VaultUploadSession', 'Get-VaultUploadSessionPart',
         'Complete-VaultUploadSession', 'Remove-VaultUploadSession', 'Send-VaultFile',
-        'Receive-VaultFile', 'Sync-VaultStagingFolder'
+        'Receive-VaultFile', 'Sync-VaultStagingFolder',
+        'Get-VaultStagingItem', 'New-VaultStagingFolder', 'Move-VaultStagingItem', 'Rename-VaultStagingItem',
+        'Remove-VaultStagingItem', 'Get-VaultJob', 'Wait-VaultJob'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -54,6 +56,14 @@
 - A Vault file staging emulator (tests/VaultStaging.Emulator) to try the module without a vault.
 - Built for PowerShell 7 and Windows PowerShell 5.1 (netstandard2.0); tested here on PowerShell 7.6.9 (Linux) only.
 - build.ps1 tasks Build, Test, Demo, Package and Bench (a benchmark against the emulator).
+- Files, folders and jobs on the staging server: Get-VaultStagingItem (-Path, -Recurse, -Filter; streams
+  page by page in bounded memory), New-VaultStagingFolder (-Force: mkdir -p), Move-VaultStagingItem (-Destination,
+  -NewName), Rename-VaultStagingItem and Remove-VaultStagingItem (ConfirmImpact High; -Recurse for folders that are
+  not empty). Move, rename and delete check their input before any job, start the jobs of all their input, then
+  wait for them together (-NoWait returns the jobs; -PassThru the moved or renamed items); a job that does not end
+  in SUCCESS is a JOB_<STATUS> error naming the path and the job id. Get-VaultJob and Wait-VaultJob (-Timeout)
+  read jobs no more than once per 10 seconds each. Typed StagingItem output with a directory-listing table, a
+  table for VaultJob, tab completion of staging paths.
 '@
         }
     }

@@ -173,6 +173,8 @@ namespace VaultStaging.Commands
                     return ErrorCategory.LimitsExceeded;
                 case "ITEM_NAME_EXISTS": return ErrorCategory.ResourceExists;
                 case "USER_NOT_FOUND": return ErrorCategory.ObjectNotFound;
+                case "ItemNotFound": return ErrorCategory.ObjectNotFound;
+                case "FolderNotEmpty": return ErrorCategory.InvalidOperation;
                 case "NotConnected": return ErrorCategory.ConnectionError;
                 case "TIMEOUT": return ErrorCategory.OperationTimeout;
                 case "TRANSPORT_ERROR": return ErrorCategory.ConnectionError;

@@ -142,7 +142,12 @@ namespace VaultStaging.Vault
                 StagingItem there = await GetItemAsync(normal, ctx).ConfigureAwait(false);
                 return (there != null && there.IsFolder, (VaultResponse)null);
             }).ConfigureAwait(false);
-            return answer?.Data is JObject data ? StagingItem.FromJson(data) : StagingItem.Folder(normal);
+            if (!(answer?.Data is JObject data)) return StagingItem.Folder(normal);
+            // The folder is the one asked for: its path in the form this user types it, whichever form Vault
+            // answered (a non-admin's /u{id}/... included), as a listing gives it.
+            StagingItem created = StagingItem.FromJson(data);
+            created.Path = normal;
+            return created;
         }
 
         /// <summary>

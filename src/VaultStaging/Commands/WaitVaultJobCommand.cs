@@ -1,0 +1,51 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Commands
+{
+    /// <summary>
+    /// Waits for Vault jobs to finish and writes each one as soon as it has. All the jobs given (also down the
+    /// pipeline) are waited for together, each read once per 10 seconds as Vault allows. At -Timeout, each job
+    /// still running is a TIMEOUT error naming its last status, and is written as it was last read.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Wait, "VaultJob")]
+    [OutputType(typeof(VaultJob))]
+    public sealed class WaitVaultJobCommand : JobIdCmdlet
+    {
+        /// <summary>Seconds to wait at most; by default until every job has finished.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int Timeout { get; set; }
+
+        readonly List<VaultJob> _jobs = new List<VaultJob>();
+        readonly HashSet<long> _ids = new HashSet<long>();
+
+        protected override void ProcessRecord()
+        {
+            foreach (long id in Id)
+                if (_ids.Add(id)) _jobs.Add(JobOf(id));
+        }
+
+        protected override void EndProcessing()
+        {
+            TimeSpan? timeout = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null;
+            RunFor(null, () => WaitForJobs(_jobs, timeout, (job, error) =>
+            {
+                if (error is VaultException failure)
+                {
+                    WriteFailure(Explain(failure, job.JobId), job.JobId);
+                    return;
+                }
+                if (!job.IsFinished)
+                {
+                    WriteFailure(new VaultException(VaultFailureKind.Client, "TIMEOUT",
+                        $"{JobText(job)} had not finished after {Timeout} s; its last status was {job.Status ?? "unknown"}.",
+                        $"The job goes on in Vault. Wait again with Wait-VaultJob -Id {job.JobId}, or give a longer -Timeout."), job.JobId);
+                }
+                WriteObject(job);
+            }));
+        }
+    }
+}
