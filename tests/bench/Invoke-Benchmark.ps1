@@ -315,7 +315,7 @@ try {
     $uploadModule = {
         param($Destination)
         $result = Send-VaultFile -Path $bigFile -Destination $Destination -PassThru
-        if ($result.Status -ne 'Committed') { throw "Send-VaultFile ended with $($result.Status)." }
+        if ($result.Status -ne 'CommitAccepted') { throw "Send-VaultFile ended with $($result.Status)." }
     }
     # The usual script: create, PUT each part read into a byte[] with Invoke-WebRequest, commit.
     $uploadScript = {
@@ -388,7 +388,7 @@ try {
         '-ModulePath', $ModulePath, '-BaseUrl', $Emu.BaseUrl, '-UserName', $Emu.Users.jane.UserName,
         '-Password', $Emu.Users.jane.Password, '-Path', $bigFile, '-Destination', '/bench/child.bin')
     $child = (Invoke-Pwsh $childArgs | Select-Object -Last 1) | ConvertFrom-Json
-    if ($child.status -ne 'Committed') { throw "Send-VaultFile in the child pwsh ended with $($child.status)." }
+    if ($child.status -ne 'CommitAccepted') { throw "Send-VaultFile in the child pwsh ended with $($child.status)." }
 
     $m = Get-Median $bigResults.module; $s = Get-Median $bigResults.script; $f = Get-Median $bigResults.floor
     $case = '2. Upload {0:N0} MiB' -f ($bigSize / $MiB)
@@ -424,7 +424,7 @@ try {
             $manyResults[$limit] += $watch.Elapsed.TotalMilliseconds
             $manyResults["cpu$limit"] += (Get-CpuSeconds $Me) - $cpu0
             $manyResults["emu$limit"] += (Get-CpuSeconds $EmuProcess) - $emu0
-            $committed = @($results | Where-Object Status -EQ 'Committed').Count
+            $committed = @($results | Where-Object Status -EQ 'CommitAccepted').Count
             if ($committed -ne $manyCount) { throw "-ThrottleLimit $limit committed $committed of $manyCount files." }
         }
     }

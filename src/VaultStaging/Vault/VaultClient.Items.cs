@@ -193,7 +193,9 @@ namespace VaultStaging.Vault
             })).ConfigureAwait(false);
             if (!(answer.Data is JObject data))
                 throw new VaultException(VaultFailureKind.Http, "HTTP_ERROR", $"Upload {normal} failed: Vault's answer had no item.");
-            return StagingItem.FromJson(data);
+            StagingItem item = StagingItem.FromJson(data);
+            item.Path = normal; // the form the caller uses, whichever form Vault answered
+            return item;
         }
 
         static bool IsPlainAscii(string text)
