@@ -59,13 +59,19 @@ param(
     [string] $OutFile,
     [ValidateRange(0, 10000)] [int] $LatencyMs = 40,
     [ValidateRange(0.1, 100000)] [double] $BandwidthMbps = 100,
-    [ValidateRange(1, 7)] [int[]] $Row = @(1, 2, 3, 4, 5, 6, 7),
-    [ValidateSet('Network', 'Loopback')] [string[]] $Column = @('Network', 'Loopback')
+    [string[]] $Row = @('1', '2', '3', '4', '5', '6', '7'),
+    [string[]] $Column = @('Network', 'Loopback')
 )
 
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'   # for every contender alike: no progress rendering is timed
+
+# -Row 3,4 and -Column Network,Loopback also work through `pwsh -File`, where a list arrives as one string.
+$Row = @($Row -split ',' | ForEach-Object { [int]$_.Trim() })
+$Column = @($Column -split ',' | ForEach-Object { $_.Trim() })
+if (@($Row | Where-Object { $_ -lt 1 -or $_ -gt 7 }).Count) { throw "-Row takes rows 1 to 7, not $($Row -join ', ')." }
+if (@($Column | Where-Object { $_ -notin 'Network', 'Loopback' }).Count) { throw "-Column takes Network and/or Loopback, not $($Column -join ', ')." }
 
 $RepoRoot = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
 Import-Module (Join-Path $RepoRoot 'tests/pester/TestEmulator.psm1') -Force

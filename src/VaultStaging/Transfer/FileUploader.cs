@@ -36,6 +36,12 @@ namespace VaultStaging.Transfer
             _chooser = new SessionChooser(client, _host, sessions ?? Array.Empty<UploadSession>());
         }
 
+        /// <summary>
+        /// Called once the commit was accepted, before waiting for its job (-Wait): the upload's sending is
+        /// over, so a batch lets the next file start (<see cref="UploadBatch"/>).
+        /// </summary>
+        public Action BeforeWaiting { get; set; }
+
         /// <summary>Uploads <paramref name="request"/> by the method its size calls for.</summary>
         public Task<UploadResult> UploadAsync(FileUploadRequest request, TransferProgress progress, VaultCallContext ctx) =>
             request.EffectiveMethod == UploadMethod.Direct
@@ -166,7 +172,11 @@ namespace VaultStaging.Transfer
                 session = null; // committed: nothing left to resume
                 result.JobId = job.JobId;
                 result.Status = UploadStatus.CommitAccepted;
-                if (request.WaitForJob) await WaitAndCheckAsync(request, job, result, progress, ctx).ConfigureAwait(false);
+                if (request.WaitForJob)
+                {
+                    BeforeWaiting?.Invoke();
+                    await WaitAndCheckAsync(request, job, result, progress, ctx).ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (session != null && (e is VaultException || e is OperationCanceledException || e is IOException || e is UnauthorizedAccessException))
             {

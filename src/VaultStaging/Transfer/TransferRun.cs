@@ -76,7 +76,16 @@ namespace VaultStaging.Transfer
         public bool IsDone => Volatile.Read(ref _pending) == 0 && _outcomes.IsEmpty;
 
         /// <summary>Starts <paramref name="work"/> for each item; at most <see cref="ThrottleLimit"/> run at once, in the items' order.</summary>
-        public void Start(IEnumerable<TItem> items, Func<TItem, CancellationToken, Task<TResult>> work)
+        public void Start(IEnumerable<TItem> items, Func<TItem, CancellationToken, Task<TResult>> work) =>
+            Start(items, (item, token, releaseSlot) => work(item, token));
+
+        /// <summary>
+        /// Starts <paramref name="work"/> for each item, at most <see cref="ThrottleLimit"/> at once. The work may
+        /// call the action it is given to give its place back before it ends, when what is left is only waiting
+        /// (a commit job): the next item starts then, while this one goes on. The work still counts until it
+        /// ends for everything else (its outcome, <see cref="IsDone"/>, cancellation, <see cref="CancelAndWait"/>).
+        /// </summary>
+        public void Start(IEnumerable<TItem> items, Func<TItem, CancellationToken, Action, Task<TResult>> work)
         {
             foreach (TItem item in items)
             {
@@ -85,16 +94,20 @@ namespace VaultStaging.Transfer
             }
         }
 
-        async Task RunOneAsync(TItem item, Func<TItem, CancellationToken, Task<TResult>> work)
+        async Task RunOneAsync(TItem item, Func<TItem, CancellationToken, Action, Task<TResult>> work)
         {
             TransferOutcome<TItem, TResult> outcome;
-            bool entered = false;
+            int held = 0; // 1 while this item holds one of the ThrottleLimit places
+            void ReleaseSlot()
+            {
+                if (Interlocked.Exchange(ref held, 0) == 1) _throttle.Release();
+            }
             try
             {
                 await _throttle.WaitAsync(_cancel.Token).ConfigureAwait(false);
-                entered = true;
+                Volatile.Write(ref held, 1);
                 _cancel.Token.ThrowIfCancellationRequested();
-                TResult result = await work(item, _cancel.Token).ConfigureAwait(false);
+                TResult result = await work(item, _cancel.Token, ReleaseSlot).ConfigureAwait(false);
                 outcome = new TransferOutcome<TItem, TResult>(item, result, null);
             }
             catch (Exception e)
@@ -103,7 +116,7 @@ namespace VaultStaging.Transfer
             }
             finally
             {
-                if (entered) _throttle.Release();
+                ReleaseSlot();
             }
             _outcomes.Enqueue(outcome);
             Interlocked.Decrement(ref _pending);

@@ -61,10 +61,15 @@ namespace VaultStaging.Transfer
         public void Start()
         {
             _sessions = new Lazy<Task<List<UploadSession>>>(() => _client.ListUploadSessionsAsync(_ctx.WithCancellation(Run.Token)));
-            Run.Start(_files, (file, token) => UploadOneAsync(file, token));
+            Run.Start(_files, (file, token, releaseSlot) => UploadOneAsync(file, token, releaseSlot));
         }
 
-        async Task<UploadResult> UploadOneAsync(FileUploadRequest file, CancellationToken token)
+        /// <summary>
+        /// One file. With -Wait, the file gives its place among the ThrottleLimit back once Vault accepted its
+        /// commit: waiting for the job (one status read per 10 seconds) sends nothing, so the next file starts
+        /// meanwhile and the jobs are waited for together.
+        /// </summary>
+        async Task<UploadResult> UploadOneAsync(FileUploadRequest file, CancellationToken token, Action releaseSlot)
         {
             VaultCallContext ctx = _ctx.WithCancellation(token);
             TransferProgress progress = Progress[file];
@@ -72,7 +77,7 @@ namespace VaultStaging.Transfer
             await _folders.EnsureAsync(StagingPath.ParentOf(file.Destination), ctx).ConfigureAwait(false);
             IReadOnlyList<UploadSession> sessions = file.EffectiveMethod == UploadMethod.UploadSession
                 ? await _sessions.Value.ConfigureAwait(false) : null;
-            return await new FileUploader(_client, _host, sessions).UploadAsync(file, progress, ctx).ConfigureAwait(false);
+            return await new FileUploader(_client, _host, sessions) { BeforeWaiting = releaseSlot }.UploadAsync(file, progress, ctx).ConfigureAwait(false);
         }
 
         public void Dispose() => Run.Dispose();

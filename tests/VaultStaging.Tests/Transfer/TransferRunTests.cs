@@ -77,6 +77,31 @@ public sealed class TransferRunTests
         Assert.All(outcomes, o => Assert.True(o.WasCancelled));
     }
 
+    [Fact]
+    public void Work_that_gives_its_place_back_lets_the_next_item_start_while_it_goes_on()
+    {
+        // Throttle 1: each item gives its place back, then waits for the other to have started. Had the place
+        // not been given back, the first would wait for a second that cannot start, and time out.
+        int started = 0, holdingPeak = 0, holding = 0;
+        var bothStarted = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var run = new TransferRun<int, int>(1, CancellationToken.None);
+        run.Start([1, 2, 3], async (i, token, releaseSlot) =>
+        {
+            InterlockedMax(ref holdingPeak, Interlocked.Increment(ref holding));
+            if (Interlocked.Increment(ref started) == 2) bothStarted.TrySetResult(true);
+            await Task.Delay(20, token);
+            Interlocked.Decrement(ref holding);
+            releaseSlot();
+            releaseSlot(); // a second call gives nothing more back
+            await bothStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), token);
+            return i;
+        });
+        var outcomes = Drain(run);
+        Assert.Equal(3, outcomes.Count(o => o.Succeeded));
+        // Before giving their place back, never more than the throttle limit ran at once.
+        Assert.Equal(1, holdingPeak);
+    }
+
     private static List<TransferOutcome<int, int>> Drain(TransferRun<int, int> run)
     {
         var outcomes = new List<TransferOutcome<int, int>>();
