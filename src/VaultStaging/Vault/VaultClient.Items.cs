@@ -32,9 +32,20 @@ namespace VaultStaging.Vault
         /// </summary>
         public IEnumerable<StagingItem> ListItems(string path, bool recursive, VaultCallContext ctx, int pageSize = MaxItemsPerPage)
         {
-            bool isAdmin = IsAdminAsync(ctx).GetAwaiter().GetResult();
-            foreach (StagingItem item in ReadPages(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, ctx))
-                yield return InRequestForm(item, isAdmin);
+            // Whether the user is an admin (one call, the first time on a connection) is asked at the same time
+            // as the first page, not a round trip before it; each item needs the answer only to be handed out.
+            Task<bool> admin = IsAdminAsync(ctx);
+            try
+            {
+                foreach (StagingItem item in ReadPages(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, ctx))
+                    yield return InRequestForm(item, admin.GetAwaiter().GetResult());
+            }
+            finally
+            {
+                // Never left running (or its failure unobserved) when the listing ends early or fails.
+                try { admin.Wait(); }
+                catch (AggregateException) { }
+            }
         }
 
         /// <summary>The same for pool threads: <paramref name="onItem"/> gets each item as it is read and returns false to stop.</summary>

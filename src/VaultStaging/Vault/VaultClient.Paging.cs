@@ -45,6 +45,14 @@ namespace VaultStaging.Vault
         /// that Vault refuses later (they expire after 30 minutes: a slow consumer) restarts the listing from
         /// its first page, skipping the items already handed out, when the restarted listing still has them
         /// in the same order; memory stays one page whatever the listing's length.
+        /// <para>
+        /// The next page is asked for early: Vault puts responseDetails (next_page) before data, so once the
+        /// consumer has taken an item of this page and asks for more, the next page's request goes out while
+        /// this page is still being read and handed out. Its round trip then overlaps this page's transfer
+        /// and the consumer's work instead of following them. The first item of a page always comes out
+        /// before the next page is asked for (so <c>Select-Object -First 1</c> asks for one page), and at most
+        /// two pages are open at once: the one being read and the next, whose answer waits unread.
+        /// </para>
         /// </summary>
         sealed class Listing<T> : IDisposable
         {
@@ -62,9 +70,14 @@ namespace VaultStaging.Vault
             VaultRequest _request;
             int _pages;
             long _handedOut;
+            int _handedOutOfPage;
             string _lastKey;
             long _toSkip;
             int _restarts;
+
+            // The next page, asked for early (see the class remarks), and the link it was asked with.
+            PageReader<T> _next;
+            string _nextLink;
 
             public Listing(VaultClient client, VaultRequest firstPage, Func<JsonReader, T> readItem, Func<T, string> keyOf, VaultCallContext ctx)
             {
@@ -80,6 +93,7 @@ namespace VaultStaging.Vault
 
             public async Task<bool> MoveNextAsync()
             {
+                AskNextPageEarly();
                 while (true)
                 {
                     if (_page == null)
@@ -87,6 +101,7 @@ namespace VaultStaging.Vault
                         if (_request == null) return false;
                         _pages++;
                         _pageKeys.Clear();
+                        _handedOutOfPage = 0;
                         _page = new PageReader<T>(_client, _request, _readItem, _ctx);
                     }
                     bool more;
@@ -104,6 +119,19 @@ namespace VaultStaging.Vault
                         string link = _page.NextPageLink;
                         _page.Dispose();
                         _page = null;
+                        if (_next != null && link != null && link == _nextLink)
+                        {
+                            // Asked for already: carry on with that answer.
+                            _pages++;
+                            _pageKeys.Clear();
+                            _handedOutOfPage = 0;
+                            _request = _next.Request;
+                            _page = _next;
+                            _next = null;
+                            _nextLink = null;
+                            continue;
+                        }
+                        DropNext(); // this page was read again meanwhile and named another cursor
                         _request = _client.NextPage(link, _firstPage, _pages, _links);
                         continue;
                     }
@@ -120,10 +148,42 @@ namespace VaultStaging.Vault
                         continue;
                     }
                     _handedOut++;
+                    _handedOutOfPage++;
                     _lastKey = key;
                     Current = item;
                     return true;
                 }
+            }
+
+            /// <summary>
+            /// The consumer took an item of this page and asks for more: if the page already named the next one,
+            /// ask for it now (once), so its round trip overlaps the rest of this page.
+            /// </summary>
+            void AskNextPageEarly()
+            {
+                if (_page == null || _next != null || _handedOutOfPage == 0 || _toSkip > 0) return;
+                string link = _page.NextPageLinkSoFar;
+                if (string.IsNullOrEmpty(link)) return;
+                VaultRequest request;
+                try
+                {
+                    request = _client.NextPage(link, _firstPage, _pages, _links);
+                }
+                catch (VaultException)
+                {
+                    return; // a link not to follow: refused as before, once this page has been read
+                }
+                if (request == null) return;
+                _nextLink = link;
+                _next = new PageReader<T>(_client, request, _readItem, _ctx);
+                _next.StartOpening();
+            }
+
+            void DropNext()
+            {
+                _next?.Dispose();
+                _next = null;
+                _nextLink = null;
             }
 
             /// <summary>A later page refused by Vault (not a passing failure, not a lost session): most likely its cursor expired.</summary>
@@ -138,13 +198,18 @@ namespace VaultStaging.Vault
                              $"Listing again from the first page and skipping the {_handedOut} item(s) already written.");
                 _page?.Dispose();
                 _page = null;
+                DropNext();
                 _links.Clear();
                 _pages = 0;
                 _request = _firstPage;
                 _toSkip = _handedOut;
             }
 
-            public void Dispose() => _page?.Dispose();
+            public void Dispose()
+            {
+                _page?.Dispose();
+                DropNext();
+            }
         }
 
         /// <summary>
@@ -184,6 +249,7 @@ namespace VaultStaging.Vault
             readonly Func<JsonReader, T> _readItem;
             readonly VaultCallContext _ctx;
             readonly RetryState _retry = new RetryState();
+            readonly CancellationTokenSource _stop;
 
             OpenResponse _open;
             StreamReader _text;
@@ -191,37 +257,78 @@ namespace VaultStaging.Vault
             JObject _envelope;
             bool _inData;
             int _items;
+            Task _opening;
 
             public PageReader(VaultClient client, VaultRequest request, Func<JsonReader, T> readItem, VaultCallContext ctx)
             {
                 _client = client;
                 _request = request;
                 _readItem = readItem;
-                _ctx = ctx;
+                // Its own cancellation as well as the caller's: a page asked for early and never read is stopped on Dispose.
+                _stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.CancellationToken);
+                _ctx = ctx.WithCancellation(_stop.Token);
             }
 
+            public VaultRequest Request => _request;
             public T Current { get; private set; }
             public string NextPageLink { get; private set; }
 
-            public Task<bool> MoveNextAsync() => _client.WithRetriesAsync(_request, async session =>
+            /// <summary>next_page as soon as it was read: Vault sends responseDetails before data.</summary>
+            public string NextPageLinkSoFar => NextPageLink ?? VaultJson.AsString((_envelope?["responseDetails"] as JObject)?["next_page"]);
+
+            /// <summary>Sends the request now, on a pool thread; the answer is read by the first <see cref="MoveNextAsync"/>.</summary>
+            public void StartOpening()
             {
-                try
+                if (_opening != null || _open != null) return;
+                _opening = Task.Run(() => _client.WithRetriesAsync(_request, async session =>
                 {
-                    if (_open == null) await OpenAsync(session).ConfigureAwait(false);
-                    return await ReadOnAsync().ConfigureAwait(false);
-                }
-                catch (Exception e) when (IsCallFailure(e) && !(e is VaultException) && _open != null)
+                    try
+                    {
+                        if (_open == null) await OpenAsync(session).ConfigureAwait(false);
+                        return true;
+                    }
+                    catch (Exception e) when (IsCallFailure(e) && !(e is VaultException) && _open != null)
+                    {
+                        Exception mapped = _client.MapFailure(e, _open, _ctx);
+                        Close();
+                        throw mapped;
+                    }
+                    catch (VaultException)
+                    {
+                        Close();
+                        throw;
+                    }
+                }, _retry, _ctx));
+            }
+
+            public async Task<bool> MoveNextAsync()
+            {
+                if (_opening != null)
                 {
-                    Exception mapped = _client.MapFailure(e, _open, _ctx);
-                    Close();
-                    throw mapped;
+                    Task opening = _opening;
+                    _opening = null;
+                    await opening.ConfigureAwait(false); // its failure (after its retries) is this page's failure
                 }
-                catch (VaultException)
+                return await _client.WithRetriesAsync(_request, async session =>
                 {
-                    Close();
-                    throw;
-                }
-            }, _retry, _ctx);
+                    try
+                    {
+                        if (_open == null) await OpenAsync(session).ConfigureAwait(false);
+                        return await ReadOnAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (IsCallFailure(e) && !(e is VaultException) && _open != null)
+                    {
+                        Exception mapped = _client.MapFailure(e, _open, _ctx);
+                        Close();
+                        throw mapped;
+                    }
+                    catch (VaultException)
+                    {
+                        Close();
+                        throw;
+                    }
+                }, _retry, _ctx).ConfigureAwait(false);
+            }
 
             async Task OpenAsync(string session)
             {
@@ -291,7 +398,21 @@ namespace VaultStaging.Vault
                 _open = null;
             }
 
-            public void Dispose() => Close();
+            public void Dispose()
+            {
+                Task opening = _opening;
+                _opening = null;
+                if (opening != null)
+                {
+                    // Asked for early and not read: stop it and wait for it to let go of its connection, so no
+                    // request of this listing is left running after it.
+                    _stop.Cancel();
+                    try { opening.Wait(); }
+                    catch (AggregateException) { }
+                }
+                Close();
+                _stop.Dispose();
+            }
         }
     }
 }

@@ -342,4 +342,82 @@ public sealed class VaultClientTests
         Assert.Equal("Id", dots.ParameterName);
         Assert.Empty(_emu.State.GetLog());
     }
+
+    // ---- Listings: the next page asked for early (issue 14) ----------------------------------------
+
+    private const string JanePath = "/u10001400";
+
+    private Task<VaultClient> Jane(VaultClientOptions? options = null) => Login(EmulatorFixture.JaneUserName, EmulatorFixture.JanePassword, options);
+
+    /// <summary>The item listings that followed a cursor (pages after the first).</summary>
+    private IReadOnlyList<LogEntry> CursorPages() => Calls("items").Where(e => e.Query?.Contains("cursor=") == true).ToList();
+
+    [Fact]
+    public async Task The_first_item_of_a_listing_comes_out_before_the_second_page_is_asked_for()
+    {
+        _emu.State.CreateItemsBulk($"{JanePath}/pages", folders: 0, filesPerFolder: 7);
+        using var client = await Jane();
+        // Taken alone (Select-Object -First 1), the first item costs one page.
+        Assert.Equal("/pages/file-00001.bin", client.ListItems("/pages", false, VaultCallContext.None, pageSize: 3).First().Path);
+        Assert.Empty(CursorPages());
+        // Every item once, in order, across three pages.
+        Assert.Equal(Enumerable.Range(1, 7).Select(i => $"/pages/file-{i:D5}.bin"),
+            client.ListItems("/pages", false, VaultCallContext.None, pageSize: 3).Select(i => i.Path));
+        Assert.Equal(2, CursorPages().Count);
+    }
+
+    [Fact]
+    public async Task Once_an_item_of_a_page_was_taken_the_next_page_is_asked_for_while_this_one_is_read()
+    {
+        _emu.State.CreateItemsBulk($"{JanePath}/early", folders: 0, filesPerFolder: 6);
+        using var client = await Jane();
+        var paths = new List<string>();
+        foreach (StagingItem item in client.ListItems("/early", false, VaultCallContext.None, pageSize: 3))
+        {
+            paths.Add(item.Path!);
+            if (paths.Count == 2)
+            {
+                // Still inside page 1 (item 2 of 3): page 2 is asked for meanwhile, and answered by the emulator.
+                var deadline = DateTime.UtcNow.AddSeconds(10);
+                while (CursorPages().Count == 0 && DateTime.UtcNow < deadline) Thread.Sleep(10);
+                Assert.Single(CursorPages());
+            }
+        }
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => $"/early/file-{i:D5}.bin"), paths);
+        Assert.Single(CursorPages());
+    }
+
+    [Fact]
+    public async Task A_page_asked_for_early_that_fails_is_retried_and_no_item_is_lost_or_repeated()
+    {
+        _emu.State.CreateItemsBulk($"{JanePath}/retry", folders: 0, filesPerFolder: 6);
+        using var client = await Jane();
+        var paths = new List<string>();
+        foreach (StagingItem item in client.ListItems("/retry", false, VaultCallContext.None, pageSize: 3))
+        {
+            paths.Add(item.Path!);
+            // The next items call is page 2, asked for early when the second item is asked for: it fails twice.
+            if (paths.Count == 1) _emu.State.AddFault(new FaultSpec { Kind = "http-status", Operation = "items", Status = 502, Count = 2 });
+        }
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => $"/retry/file-{i:D5}.bin"), paths);
+        Assert.Equal(3, CursorPages().Count); // page 2 twice refused, then answered
+    }
+
+    [Fact]
+    public async Task A_listing_left_early_stops_the_page_it_asked_for_and_leaves_nothing_running()
+    {
+        _emu.State.CreateItemsBulk($"{JanePath}/left", folders: 0, filesPerFolder: 6);
+        using var client = await Jane();
+        using (IEnumerator<StagingItem> items = client.ListItems("/left", false, VaultCallContext.None, pageSize: 3).GetEnumerator())
+        {
+            Assert.True(items.MoveNext());
+            _emu.State.AddFault(new FaultSpec { Kind = "slow", Operation = "items", DelayMs = 30000 });
+            Assert.True(items.MoveNext()); // page 2 is asked for now, and is slow
+            var watch = Stopwatch.StartNew();
+            items.Dispose();
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"Leaving the listing took {watch.Elapsed}.");
+        }
+        // The connection is free: a call goes through at once.
+        Assert.Equal("/left/file-00001.bin", client.ListItems("/left/file-00001.bin", false, VaultCallContext.None).Single().Path);
+    }
 }
