@@ -189,8 +189,11 @@ function Invoke-Control($C, [string] $Path, [string] $Method = 'Get', $Body) {
 function Reset-Bench($C) {
     Reset-TestEmulator -Emulator $C.Emu
     $null = Invoke-Control $C options Post @{ burstLimit = 100000000 }
-    if (Get-Command sync -CommandType Application -ErrorAction SilentlyContinue) { & sync }   # no write-back of the last run during the next
+    Sync-Disk
 }
+
+# No write-back of the last run's files during the next.
+function Sync-Disk { if (Get-Command sync -CommandType Application -ErrorAction SilentlyContinue) { & sync } }
 
 # A fresh Vault session, as a user who just connected: the module's connection (one connection open, the
 # login's) and a raw session id for the scripts and the floor.
@@ -460,6 +463,7 @@ try {
                 param($who, $round)
                 Connect-Bench $C
                 Remove-Item -LiteralPath $local -ErrorAction Ignore
+                Sync-Disk
                 $cpu0 = Get-CpuSeconds $Me; $emu0 = Get-CpuSeconds $C.Emu.Process
                 $watch = [Diagnostics.Stopwatch]::StartNew()
                 switch ($who) {
@@ -485,7 +489,7 @@ try {
 
             $m = Get-Median (Get-Ms $r.module); $i = Get-Median (Get-Ms $r.iwr); $g = Get-Median (Get-Ms $r.ranged)
             $rate = { param($ms) '{0}, {1}' -f (Format-Rate $size $ms), (Format-Mbits $size $ms) }
-            Set-Cell $case 'Receive-VaultFile (16 MiB ranges, 4 at a time)' $C.Key ('{0}; {1}; CPU: pwsh {2:N1} s, emulator {3:N1} s' -f (Format-Ms (Get-Ms $r.module)), (& $rate $m), (Get-MedianOf $r.module Cpu), (Get-MedianOf $r.module EmuCpu))
+            Set-Cell $case ('Receive-VaultFile ({0:N0} MiB ranges, {1} at a time)' -f ([VaultStaging.Transfer.FileDownloader]::RangeSize / $MiB), [VaultStaging.Transfer.FileDownloader]::RangesInFlight) $C.Key ('{0}; {1}; CPU: pwsh {2:N1} s, emulator {3:N1} s' -f (Format-Ms (Get-Ms $r.module)), (& $rate $m), (Get-MedianOf $r.module Cpu), (Get-MedianOf $r.module EmuCpu))
             Set-Cell $case 'Invoke-WebRequest -OutFile (one GET)' $C.Key ('{0}; {1}' -f (Format-Ms (Get-Ms $r.iwr)), (& $rate $i))
             Set-Cell $case ('Invoke-WebRequest, one ranged GET of {0:N0} MiB at a time' -f ($Config.R2Range / $MiB)) $C.Key ('{0}; {1}' -f (Format-Ms (Get-Ms $r.ranged)), (& $rate $g))
             Set-Cell $case 'speed-up over Invoke-WebRequest -OutFile' $C.Key (Format-Ratio ($i / $m)) '≥ 3 ×' (($i / $m) -ge 3)
