@@ -166,13 +166,14 @@ Describe 'Receive-VaultFile keeps its promises under faults' {
     }
 
     It 'starts over when the file changes on Vault between ranges, ending with the new version' {
-        # Five ranges: four go at once, the fifth is asked for after the file has changed.
-        $file = New-TestFile -Folder $work -Name 'changing.bin' -Bytes 70MB -Seed 42
+        # One range (of 16 MiB) more than go at once: the last is asked for after the file has changed.
+        $size = [VaultStaging.Transfer.FileDownloader]::RangesInFlight * 16MB + 6MB
+        $file = New-TestFile -Folder $work -Name 'changing.bin' -Bytes $size -Seed 42
         Send-VaultFile -LiteralPath $file -Destination '/dl/'
         Add-Fault @{ kind = 'change-file'; operation = 'content'; appendBytes = 1000 }
         $result = Receive-VaultFile -Path '/dl/changing.bin' -Destination "$target/" -PassThru
-        $result.Size | Should -Be (70MB + 1000)
-        (Get-Item (Join-Path $target 'changing.bin')).Length | Should -Be (70MB + 1000)
+        $result.Size | Should -Be ($size + 1000)
+        (Get-Item (Join-Path $target 'changing.bin')).Length | Should -Be ($size + 1000)
         Get-TestSha256 (Join-Path $target 'changing.bin') | Should -Be (Get-StagedFile '/u10001400/dl/changing.bin').sha256
     }
 

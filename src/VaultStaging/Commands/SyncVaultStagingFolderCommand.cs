@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading.Tasks;
 using VaultStaging.Transfer;
 using VaultStaging.Vault;
 
@@ -67,15 +68,28 @@ namespace VaultStaging.Commands
                     if (ShouldProcess(local, "Create folder")) Directory.CreateDirectory(local);
                 }
                 staging = StagingPath.ValidateAny(Destination, "Destination");
-                localTree = Directory.Exists(local) ? SyncPlanner.ReadLocalTree(local).ToList() : new List<LocalEntry>();
-                StagingItem root = Await(Client.GetItemAsync(staging, CallContext));
-                if (root != null && !root.IsFolder)
-                    throw new VaultInputException("Destination", $"{staging} is a file on the staging server; give the staging folder to sync.");
-                if (root == null && Direction == SyncDirection.Download)
-                    throw new VaultException(VaultFailureKind.Vault, "ItemNotFound", $"There is no folder {staging} on the staging server.", "Check the path with Get-VaultStagingItem.");
-                rootExists = root != null;
-                if (root != null)
-                    foreach (StagingItem item in Client.ListItems(staging, true, CallContext)) remoteTree.Add(item);
+                // The local tree is read while the staging tree is listed: the disk and the network at once.
+                Task<List<LocalEntry>> readingLocal = Directory.Exists(local)
+                    ? Task.Run(() => SyncPlanner.ReadLocalTree(local).ToList())
+                    : Task.FromResult(new List<LocalEntry>());
+                try
+                {
+                    StagingItem root = Await(Client.GetItemAsync(staging, CallContext));
+                    if (root != null && !root.IsFolder)
+                        throw new VaultInputException("Destination", $"{staging} is a file on the staging server; give the staging folder to sync.");
+                    if (root == null && Direction == SyncDirection.Download)
+                        throw new VaultException(VaultFailureKind.Vault, "ItemNotFound", $"There is no folder {staging} on the staging server.", "Check the path with Get-VaultStagingItem.");
+                    rootExists = root != null;
+                    if (root != null)
+                        foreach (StagingItem item in Client.ListItems(staging, true, CallContext)) remoteTree.Add(item);
+                }
+                finally
+                {
+                    // Waited for even when the listing failed: nothing runs after the command.
+                    try { readingLocal.Wait(); }
+                    catch (AggregateException) { }
+                }
+                localTree = readingLocal.GetAwaiter().GetResult();
             }, terminating: true);
             if (localTree == null) return;
 

@@ -51,6 +51,8 @@ namespace VaultStaging.Vault
         /// <summary>The same for pool threads: <paramref name="onItem"/> gets each item as it is read and returns false to stop.</summary>
         public async Task ListItemsAsync(string path, bool recursive, Func<StagingItem, bool> onItem, VaultCallContext ctx, int pageSize = MaxItemsPerPage)
         {
+            // Asked first, not with the first page as ListItems does: onItem runs on a pool thread, which must
+            // not block waiting for the probe (on 2 cores that starves the pool for half a second).
             bool isAdmin = await IsAdminAsync(ctx).ConfigureAwait(false);
             await ReadPagesAsync(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, i => onItem(InRequestForm(i, isAdmin)), ctx).ConfigureAwait(false);
         }
