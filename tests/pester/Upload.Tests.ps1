@@ -144,6 +144,7 @@ Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-commit.bin' -Up
         $results = Get-ChildItem $folder -File | Send-VaultFile -Destination '/many/' -ThrottleLimit 3 -UploadMethod UploadSession -PassThru
 
         $results.Count | Should -Be 8
+        @(Get-Log | Where-Object operation -eq 'list').Count | Should -Be 1 -Because 'the sessions are listed once for the whole command'
         $active = 0; $peak = 0
         foreach ($entry in Get-Log | Sort-Object seq) {
             if ($entry.operation -eq 'create' -and $entry.status -eq 200) { $active++; $peak = [Math]::Max($peak, $active) }
