@@ -18,10 +18,13 @@ namespace VaultStaging.Emulator;
 /// | GET    /_emulator/log        | request log;  DELETE clears it                                  |
 /// | POST   /_emulator/faults     | add a fault -> {id};  GET lists;  DELETE clears;  DELETE /faults/{id} removes one |
 /// | GET    /_emulator/staged     | ?path=/u10001400/x.bin -> {exists,size,sha256}                  |
+/// | POST   /_emulator/items      | make a file/folder {path,kind,size?,contentBase64?,seed?,sparse?,modifiedDate?} or a tree {root,folders,filesPerFolder,size?,seed?,sparse?,modifiedDate?} |
+/// | GET    /_emulator/items      | ?path= -> {exists,path,kind,size,sha256,modifiedDate};  DELETE ?path= removes it -> {removed} |
+/// | POST   /_emulator/items/modify | {path,size?,contentBase64?,seed?,appendBytes?,sparse?,modifiedDate?} -> the item |
 /// | GET    /_emulator/state      | sessions with parts, jobs, auth sessions (no secrets), faults   |
-/// | GET    /_emulator/options    | behavioural options;  POST changes some of them                 |
+/// | GET    /_emulator/options    | behavioural options;  POST changes some of them (ControlRoutes.Options.cs) |
 /// </summary>
-internal static class ControlRoutes
+internal static partial class ControlRoutes
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -77,6 +80,24 @@ internal static class ControlRoutes
         c.MapGet("/staged", (string? path, EmulatorState s) =>
             string.IsNullOrEmpty(path) ? throw new ArgumentException("?path= is required") : Ok(s.GetStagedFile(path)));
 
+        c.MapPost("/items", async (HttpContext ctx, EmulatorState s) =>
+        {
+            var r = await BodyAsync<ItemRequest>(ctx);
+            if (r.Root is not null)
+                return Ok(s.CreateItemsBulk(r.Root, r.Folders, r.FilesPerFolder, r.Size ?? 0, r.Seed, r.Sparse, r.ModifiedDate));
+            return Ok(s.CreateItemDirect(r.Path ?? throw new ArgumentException("path (one item) or root (a tree) is required"),
+                r.Kind ?? "file", r.Size, Content(r.ContentBase64), r.Seed, r.Sparse, r.ModifiedDate));
+        });
+        c.MapGet("/items", (string? path, EmulatorState s) => Ok(s.GetItem(path ?? throw new ArgumentException("?path= is required"))));
+        c.MapDelete("/items", (string? path, EmulatorState s) =>
+            Ok(new { removed = s.DeleteItemDirect(path ?? throw new ArgumentException("?path= is required")) }));
+        c.MapPost("/items/modify", async (HttpContext ctx, EmulatorState s) =>
+        {
+            var r = await BodyAsync<ItemRequest>(ctx);
+            return Ok(s.ModifyItem(r.Path ?? throw new ArgumentException("path is required"), r.Size, Content(r.ContentBase64), r.Seed,
+                r.AppendBytes, r.Sparse, r.ModifiedDate));
+        });
+
         c.MapGet("/state", (EmulatorState s) => Ok(s.GetSnapshot()));
 
         c.MapGet("/options", (EmulatorState s) => Ok(OptionsView.From(s.Options)));
@@ -88,6 +109,8 @@ internal static class ControlRoutes
     }
 
     private static IResult Ok(object value) => Results.Json(value, Json);
+
+    private static byte[]? Content(string? base64) => base64 is null ? null : Convert.FromBase64String(base64);
 
     /// <summary>Reads JSON whatever the Content-Type says (PowerShell's Invoke-RestMethod defaults to form encoding).</summary>
     private static async Task<T> BodyAsync<T>(HttpContext ctx) where T : new()
@@ -118,58 +141,25 @@ internal static class ControlRoutes
         public Dictionary<string, System.Text.Json.Nodes.JsonNode?>? ExtraFields { get; set; }
     }
 
+    /// <summary>POST /_emulator/items (one item, or a tree when root is given) and POST /_emulator/items/modify.</summary>
+    private sealed class ItemRequest
+    {
+        public string? Path { get; set; }
+        public string? Kind { get; set; }
+        public long? Size { get; set; }
+        public string? ContentBase64 { get; set; }
+        public int? Seed { get; set; }
+        public bool Sparse { get; set; }
+        public DateTimeOffset? ModifiedDate { get; set; }
+        public long? AppendBytes { get; set; }
+        public string? Root { get; set; }
+        public int Folders { get; set; }
+        public int FilesPerFolder { get; set; }
+    }
+
     private sealed class ClockRequest
     {
         public double? AdvanceSeconds { get; set; }
         public double? OffsetSeconds { get; set; }
-    }
-
-    /// <summary>The run-time adjustable options; on POST, absent (null) fields are left alone.</summary>
-    private sealed class OptionsView
-    {
-        /// <summary>0 = no paging.</summary>
-        public int? ListPageSize { get; set; }
-        public int? JobDurationMs { get; set; }
-        public double? JobStatusMinIntervalSeconds { get; set; }
-        /// <summary>"" = accept any client id.</summary>
-        public string? RequiredClientIdPattern { get; set; }
-        public double? SessionInactivitySeconds { get; set; }
-        public double? SessionMaxLifetimeSeconds { get; set; }
-        public int? BurstLimit { get; set; }
-        public int? BurstDelayMs { get; set; }
-        public int? MaxActiveUploadSessions { get; set; }
-        public NonAdminPathStyle? NonAdminPaths { get; set; }
-        public List<string>? ApiVersions { get; set; }
-
-        public static OptionsView From(EmulatorOptions o) => new()
-        {
-            ListPageSize = o.ListPageSize ?? 0,
-            JobDurationMs = o.JobDurationMs,
-            JobStatusMinIntervalSeconds = o.JobStatusMinIntervalSeconds,
-            RequiredClientIdPattern = o.RequiredClientIdPattern ?? "",
-            SessionInactivitySeconds = o.SessionInactivityTimeout.TotalSeconds,
-            SessionMaxLifetimeSeconds = o.SessionMaxLifetime.TotalSeconds,
-            BurstLimit = o.BurstLimit,
-            BurstDelayMs = o.BurstDelayMs,
-            MaxActiveUploadSessions = o.MaxActiveUploadSessions,
-            NonAdminPaths = o.NonAdminPaths,
-            ApiVersions = [.. o.ApiVersions],
-        };
-
-        public void ApplyTo(EmulatorOptions o)
-        {
-            if (RequiredClientIdPattern is { Length: > 0 } pattern) _ = new Regex(pattern); // throws ArgumentException if invalid
-            if (ListPageSize is { } pageSize) o.ListPageSize = pageSize > 0 ? pageSize : null;
-            if (JobDurationMs is { } duration) o.JobDurationMs = Math.Max(0, duration);
-            if (JobStatusMinIntervalSeconds is { } interval) o.JobStatusMinIntervalSeconds = Math.Max(0, interval);
-            if (RequiredClientIdPattern is not null) o.RequiredClientIdPattern = RequiredClientIdPattern.Length > 0 ? RequiredClientIdPattern : null;
-            if (SessionInactivitySeconds is { } inactivity) o.SessionInactivityTimeout = TimeSpan.FromSeconds(inactivity);
-            if (SessionMaxLifetimeSeconds is { } lifetime) o.SessionMaxLifetime = TimeSpan.FromSeconds(lifetime);
-            if (BurstLimit is { } limit) o.BurstLimit = limit;
-            if (BurstDelayMs is { } burstDelay) o.BurstDelayMs = Math.Max(0, burstDelay);
-            if (MaxActiveUploadSessions is { } max) o.MaxActiveUploadSessions = max;
-            if (NonAdminPaths is { } style) o.NonAdminPaths = style;
-            if (ApiVersions is { Count: > 0 } versions) o.ApiVersions = versions;
-        }
     }
 }

@@ -50,7 +50,35 @@ public sealed class EmulatorOptions
     /// <summary>Active upload sessions allowed per vault.</summary>
     public int MaxActiveUploadSessions { get; set; } = 50;
 
+    /// <summary>How a non-admin sees paths of upload sessions AND items (relative to their folder, or from the staging root).</summary>
     public NonAdminPathStyle NonAdminPaths { get; set; } = NonAdminPathStyle.Relative;
+
+    /// <summary>Session objects with or without <c>name</c> and <c>overwrite</c> (the seed's listing omits both).</summary>
+    public SessionFieldsStyle SessionFields { get; set; } = SessionFieldsStyle.Full;
+
+    /// <summary>
+    /// Wall-clock duration of a move/rename or delete job. Null: the same as <see cref="JobDurationMs"/>.
+    /// 0: the job finishes before the answer is sent.
+    /// </summary>
+    public int? ItemJobDurationMs { get; set; }
+
+    /// <summary>HTTP status of a ranged download: 206 (default) or 200 (with Content-Range all the same). UNCONFIRMED.</summary>
+    public int RangeStatus { get; set; } = 206;
+
+    /// <summary>A range that starts at or past the end of the file: the FAILURE envelope (default) or HTTP 416. UNCONFIRMED.</summary>
+    public RangePastEndStyle RangePastEnd { get; set; } = RangePastEndStyle.Failure;
+
+    /// <summary>Deleting a non-empty folder without recursive=true: FAILURE at once (default) or a job that fails. UNCONFIRMED.</summary>
+    public NonEmptyDeleteStyle NonEmptyDelete { get; set; } = NonEmptyDeleteStyle.Failure;
+
+    /// <summary>Largest /items upload and largest download range, in bytes ("50 MB": 50,000,000 here, UNCONFIRMED).</summary>
+    public long ItemMaxBytes { get; set; } = 50_000_000;
+
+    /// <summary>Network profile: milliseconds added to every /api request and, once, to every new TCP connection. 0 = off.</summary>
+    public int LatencyMs { get; set; }
+
+    /// <summary>Network profile: megabits per second per connection and per direction. 0 = unlimited.</summary>
+    public double BandwidthMbps { get; set; }
 
     /// <summary>Versions listed by GET /api/ (any well-formed vNN.N is accepted in URLs).</summary>
     public List<string> ApiVersions { get; set; } = DefaultApiVersions();
@@ -92,4 +120,50 @@ public sealed class EmulatorOptions
         copy.ApiVersions = [.. ApiVersions];
         return copy;
     }
+}
+
+/// <summary>How the <c>path</c> of an upload session is reported to a non-admin caller.</summary>
+public enum NonAdminPathStyle
+{
+    /// <summary>
+    /// Relative to the caller's own folder (<c>/Folder/x.bin</c> for <c>/u10001400/Folder/x.bin</c>).
+    /// Veeva documents the create answer's path as "the path to the file as specified in the request"
+    /// and list/details paths as "specific to the authenticated user", so this is the default.
+    /// </summary>
+    Relative,
+
+    /// <summary>Always from the staging root (<c>/u10001400/Folder/x.bin</c>), like the seed listing.</summary>
+    Absolute,
+}
+
+/// <summary>Which fields a session object carries (<see cref="EmulatorOptions.SessionFields"/>).</summary>
+public enum SessionFieldsStyle
+{
+    /// <summary>Every field, <c>name</c> and <c>overwrite</c> included (what Veeva's own client sees).</summary>
+    Full,
+
+    /// <summary>Like the seed's listing: no <c>name</c>, no <c>overwrite</c>.</summary>
+    Seed,
+}
+
+/// <summary>What a range starting at or past the end of the file gets (<see cref="EmulatorOptions.RangePastEnd"/>).</summary>
+public enum RangePastEndStyle
+{
+    /// <summary>The JSON envelope: FAILURE with INVALID_DATA (HTTP 200).</summary>
+    Failure,
+
+    /// <summary>HTTP 416 with <c>Content-Range: bytes */total</c> and no body.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("416")]
+    Status416,
+}
+
+/// <summary>Deleting a non-empty folder without recursive=true (<see cref="EmulatorOptions.NonEmptyDelete"/>).</summary>
+public enum NonEmptyDeleteStyle
+{
+    /// <summary>FAILURE with OPERATION_NOT_ALLOWED at once; no job.</summary>
+    Failure,
+
+    /// <summary>A job is started and ends ERRORS_ENCOUNTERED; nothing is deleted.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("job-error")]
+    JobError,
 }

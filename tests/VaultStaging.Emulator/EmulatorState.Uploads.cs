@@ -7,16 +7,12 @@ namespace VaultStaging.Emulator;
 // misuse are the project's UNCONFIRMED choices: out-of-order parts and bytes beyond the declared size
 // -> OPERATION_NOT_ALLOWED; short/unequal non-last parts and bad sizes -> INVALID_DATA; unknown (or
 // expired/committed/aborted) session ids -> INVALID_DATA; someone else's session -> INSUFFICIENT_ACCESS;
-// the 51st active session -> OPERATION_NOT_ALLOWED.
+// the 51st active session -> OPERATION_NOT_ALLOWED. Parts: EmulatorState.Parts.cs; jobs: EmulatorState.Jobs.cs.
 public sealed partial class EmulatorState
 {
     private readonly Dictionary<string, UploadSession> _sessions = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, UploadJob> _jobs = [];
-    private readonly CancellationTokenSource _shutdown = new();
     private long _sessionSeq;     // never reset: part folders and ids are never reused
-    private long _nextJobId = 101_000;
     private int _uploadIdCount;   // reset: the 1st, 3rd, 5th... session created after a reset gets an id starting with '.'
-    private int _generation;
 
     public const long MinPartSize = 5 * 1024 * 1024;              // 5 MiB (UNCONFIRMED MiB vs MB: Veeva's tools send MiB parts)
     public const long MaxPartSizeBeforeV262 = 50 * 1024 * 1024;   // 52,428,800: "up to 50MB"
@@ -110,8 +106,6 @@ public sealed partial class EmulatorState
         // Admins write from the staging root, everybody else relative to their own /u{id} folder.
         string requested = NormalizePath(path) ?? throw new VaultFailure("INVALID_DATA", $"Invalid value [{path}] for parameter [path]");
         string absolute = caller.IsAdmin ? requested : $"/u{caller.UserId}{requested}";
-        if (absolute == "/.parts" || absolute.StartsWith("/.parts/", StringComparison.Ordinal))
-            throw new VaultFailure("INVALID_DATA", "The /.parts folder is reserved by the emulator.");
 
         lock (_gate)
         {
@@ -193,182 +187,19 @@ public sealed partial class EmulatorState
         }
     }
 
-    /// <summary>The session's path as this caller sees it (see NonAdminPathStyle).</summary>
-    internal string ReportedPath(string absolutePath, Caller caller)
-    {
-        if (caller.IsAdmin || Options.NonAdminPaths == NonAdminPathStyle.Absolute) return absolutePath;
-        string folder = $"/u{caller.UserId}";
-        return absolutePath.StartsWith(folder + "/", StringComparison.Ordinal) ? absolutePath[folder.Length..] : absolutePath;
-    }
-
     // -----------------------------------------------------------------------------------------
-    // Parts
-    // -----------------------------------------------------------------------------------------
-
-    internal sealed record PartResult(int PartNumber, long Size, string Md5);
-
-    /// <summary>
-    /// PUT .../upload/{id}: validates the part against the session using Content-Length, streams the body
-    /// to a temp file while hashing it (never holding a part in memory), then swaps it in under the lock.
-    /// </summary>
-    internal async Task<PartResult> UploadPartAsync(Caller caller, ApiVersion version, string id, string? partNumberHeader,
-        long? contentLength, Stream body, bool corrupt, CancellationToken ct)
-    {
-        if (string.IsNullOrWhiteSpace(partNumberHeader))
-            throw new VaultFailure("PARAMETER_REQUIRED", "Missing required header [X-VaultAPI-FilePartNumber]");
-        if (!int.TryParse(partNumberHeader.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number))
-            throw new VaultFailure("INVALID_DATA", $"Invalid value [{partNumberHeader}] for header [X-VaultAPI-FilePartNumber]");
-        if (contentLength is null)
-            throw new VaultFailure("PARAMETER_REQUIRED", "Missing required header [Content-Length]");
-        long length = contentLength.Value;
-
-        UploadSession session;
-        string tempPath;
-        lock (_gate)
-        {
-            session = VisibleSessionLocked(caller, id, ownerOnly: true); // only the owner may upload
-            CheckPartLocked(session, version, number, length);
-            tempPath = Path.Combine(PartsDir(session), $"{number}.{Guid.NewGuid():N}.tmp");
-        }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(tempPath)!);
-        // The emulator must not be the bottleneck of a benchmark: fill a 1 MiB buffer from the socket, then
-        // hash and write it in one go with a plain synchronous file write (no async file I/O on Linux).
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
-        {
-            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-            long received = 0;
-            using (var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
-            {
-                int filled = 0, n;
-                do
-                {
-                    n = await body.ReadAsync(buffer.AsMemory(filled, buffer.Length - filled), ct);
-                    if (n > 0)
-                    {
-                        // corrupt-part fault: flip the first byte, as if it was damaged in transit.
-                        if (corrupt && received == 0) buffer[filled] ^= 0xFF;
-                        received += n;
-                        filled += n;
-                    }
-                    if (filled > 0 && (n == 0 || filled == buffer.Length))
-                    {
-                        md5.AppendData(buffer, 0, filled);
-                        file.Write(buffer, 0, filled);
-                        filled = 0;
-                    }
-                } while (n > 0);
-            }
-            if (received != length)
-                throw new VaultFailure("INVALID_DATA", $"Received {received} bytes but Content-Length was {length}.");
-            string hash = Convert.ToHexStringLower(md5.GetHashAndReset());
-
-            lock (_gate)
-            {
-                // The session may have been committed, aborted or expired, or another part stored, meanwhile.
-                if (!session.IsActive || !_sessions.ContainsKey(session.Id))
-                    throw new VaultFailure("INVALID_DATA", $"Invalid upload session ID [{id}].");
-                CheckPartLocked(session, version, number, length);
-                string finalPath = Path.Combine(PartsDir(session), number.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                File.Move(tempPath, finalPath, overwrite: true);
-                session.Parts[number] = new StoredPart { Number = number, Size = length, Md5 = hash, FilePath = finalPath };
-                session.LastUploaded = WholeSeconds(NowLocked);
-            }
-            return new PartResult(number, length, hash);
-        }
-        catch
-        {
-            TryDeleteFile(tempPath);
-            throw;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>The part rules, checked as if part <paramref name="number"/> had <paramref name="length"/> bytes.</summary>
-    private static void CheckPartLocked(UploadSession session, ApiVersion version, int number, long length)
-    {
-        bool v262 = version.AtLeast(26, 2);
-        int maxParts = v262 ? MaxPartsFromV262 : MaxPartsBeforeV262;
-        long maxPart = v262 ? MaxPartSizeFromV262 : MaxPartSizeBeforeV262;
-
-        if (number < 1 || number > maxParts)
-            throw new VaultFailure("INVALID_DATA", $"Invalid part number [{number}]: must be 1..{maxParts}.");
-        int highest = session.Parts.Count == 0 ? 0 : session.Parts.Keys.Max();
-        if (number > highest + 1)
-            throw new VaultFailure("OPERATION_NOT_ALLOWED",
-                $"Parts must be uploaded in numerical order: part [{number}] cannot be uploaded before part [{highest + 1}].");
-        if (length <= 0 || length > maxPart)
-            throw new VaultFailure("INVALID_DATA", $"Invalid part size [{length}]: a part must be 1..{maxPart} bytes.");
-        CheckLayout(session, number, length);
-    }
-
-    /// <summary>
-    /// Sizes after storing the part: no more bytes than declared; every part except the last one at
-    /// least 5 MiB and all of the same size. A part is "the last" only if it completes the file, so a
-    /// short part that leaves bytes missing is refused at once, and a short part followed by another
-    /// is refused when the following one arrives.
-    /// </summary>
-    private static void CheckLayout(UploadSession session, int number, long length)
-    {
-        var sizes = session.Parts.ToDictionary(p => p.Key, p => p.Value.Size);
-        sizes[number] = length;
-        long total = sizes.Values.Sum();
-        if (total > session.Size)
-            throw new VaultFailure("OPERATION_NOT_ALLOWED",
-                $"Part [{number}] would bring the upload to {total} bytes, more than the declared size of {session.Size} bytes.");
-
-        int last = sizes.Keys.Max();
-        bool lastCompletesFile = total == session.Size;
-        long? common = null;
-        foreach (var (n, size) in sizes.OrderBy(p => p.Key))
-        {
-            if (n == last && lastCompletesFile) continue; // the last part may be smaller
-            if (size < MinPartSize)
-                throw new VaultFailure("INVALID_DATA",
-                    $"Part [{n}] is {size} bytes: every part except the last must be at least {MinPartSize} bytes.");
-            common ??= size;
-            if (size != common)
-                throw new VaultFailure("INVALID_DATA",
-                    $"Part [{n}] is {size} bytes but part [1] is {common} bytes: all parts except the last must be the same size.");
-        }
-    }
-
-    internal sealed record PartsPage(IReadOnlyList<PartResult> Parts, int? NextOffset);
-
-    /// <summary>GET .../upload/{id}/parts: owner or admin.</summary>
-    internal PartsPage ListParts(Caller caller, string id, int offset, int limit)
-    {
-        List<(UploadSession Session, StoredPart Part)> page;
-        int? next;
-        lock (_gate)
-        {
-            var session = VisibleSessionLocked(caller, id);
-            var all = session.Parts.Values.ToList();
-            page = all.Skip(offset).Take(limit).Select(p => (session, p)).ToList();
-            next = offset + page.Count < all.Count ? offset + page.Count : null;
-        }
-        // Synthetic parts get their MD5 on first use (hashing generated content outside the lock).
-        var results = page.Select(x => new PartResult(x.Part.Number, x.Part.Size, x.Part.Md5 ??= SyntheticContent.Md5(x.Session.Id, x.Part.Number, x.Part.Size))).ToList();
-        return new PartsPage(results, next);
-    }
-
-    // -----------------------------------------------------------------------------------------
-    // Commit and jobs
+    // Commit
     // -----------------------------------------------------------------------------------------
 
     /// <summary>
     /// POST .../upload/{id}: owner only (UNCONFIRMED: Veeva documents who may upload, not who may commit).
     /// Incomplete (uploaded != size): OPERATION_NOT_ALLOWED. Bad part layout: INVALID_DATA. The session is
-    /// gone at once, so a second commit gets INVALID_DATA. With JobDurationMs = 0 the job has finished
-    /// before the answer is sent; otherwise it runs in the background.
+    /// gone at once, so a second commit gets INVALID_DATA. The job (JobDurationMs) writes the file into the
+    /// staged tree when it ends; with JobDurationMs = 0 that happens before the answer is sent.
     /// </summary>
     internal async Task<long> CommitAsync(Caller caller, string id)
     {
-        UploadJob job;
+        VaultJob job;
         lock (_gate)
         {
             var session = VisibleSessionLocked(caller, id, ownerOnly: true);
@@ -379,64 +210,28 @@ public sealed partial class EmulatorState
             var lastPart = session.Parts.Values.Last();
             CheckLayout(session, lastPart.Number, lastPart.Size);
             session.State = "committed";
-            job = new UploadJob
-            {
-                Id = _nextJobId++, Session = session, CreatedBy = caller.UserId, Created = WholeSeconds(NowLocked), Generation = _generation,
-            };
-            _jobs[job.Id] = job;
+            job = NewJobLocked("commit", "POST", caller, session.Path, AssembleAsync, session: session);
         }
-
-        int duration = Options.JobDurationMs;
-        if (duration <= 0) await RunJobAsync(job, 0);
-        else _ = Task.Run(() => RunJobAsync(job, duration));
-        return job.Id;
+        return await StartJobAsync(job, Options.JobDurationMs);
     }
 
-    /// <summary>SCHEDULED -> RUNNING (after half the duration) -> assemble -> SUCCESS / ERRORS_ENCOUNTERED.</summary>
-    private async Task RunJobAsync(UploadJob job, int durationMs)
+    /// <summary>
+    /// The commit job's work: concatenates the parts into a temp file, then moves it to {filesRoot}/{path}
+    /// (folders created). An existing file with overwrite=false, or a folder there, fails the job and the old
+    /// item stays. The parts are purged whatever the outcome. Returns an error text, or null on success.
+    /// </summary>
+    private async Task<string?> AssembleAsync(VaultJob job, CancellationToken ct)
     {
-        var ct = _shutdown.Token;
+        var session = job.Session!;
+        string target = DiskPath(session.Path);
+        string temp = NewTempPath("assembling");
         try
         {
-            if (durationMs > 0) await Task.Delay(durationMs / 2, ct);
             lock (_gate)
             {
-                if (job.Generation != _generation) return; // reset meanwhile
-                job.Status = "RUNNING";
-                job.RunStart = WholeSeconds(NowLocked);
+                if (Directory.Exists(target)) return $"A folder already exists at [{session.Path}].";
+                if (File.Exists(target) && !session.Overwrite) return $"A file already exists at [{session.Path}] and overwrite is false.";
             }
-
-            string? error = await AssembleAsync(job, ct);
-
-            if (durationMs > 0) await Task.Delay(durationMs - durationMs / 2, ct);
-            lock (_gate)
-            {
-                if (job.Generation != _generation) return;
-                job.Status = error is null ? "SUCCESS" : "ERRORS_ENCOUNTERED";
-                job.Error = error;
-                job.RunEnd = WholeSeconds(NowLocked);
-            }
-        }
-        catch (OperationCanceledException) { }
-        finally
-        {
-            TryDeleteDirectory(PartsDir(job.Session)); // parts are gone after a commit, whatever the outcome
-        }
-    }
-
-    /// <summary>Concatenates the parts into {stagingRoot}/{path}. Returns an error text, or null on success.</summary>
-    private async Task<string?> AssembleAsync(UploadJob job, CancellationToken ct)
-    {
-        var session = job.Session;
-        string target = Path.GetFullPath(Path.Combine(StagingRoot, session.Path.TrimStart('/')));
-        if (!target.StartsWith(StagingRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            return $"Path [{session.Path}] is outside the staging area.";
-        string temp = target + $".{Guid.NewGuid():N}.assembling";
-        try
-        {
-            if (Directory.Exists(target)) return $"A folder already exists at [{session.Path}].";
-            if (File.Exists(target) && !session.Overwrite) return $"A file already exists at [{session.Path}] and overwrite is false.";
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
             {
                 foreach (var part in session.Parts.Values)
@@ -453,62 +248,32 @@ public sealed partial class EmulatorState
                     }
                 }
             }
+            File.SetLastWriteTimeUtc(temp, WholeSeconds(Now).UtcDateTime);
             lock (_gate)
             {
-                if (job.Generation != _generation) { TryDeleteFile(temp); return "Emulator was reset."; }
+                if (!IsCurrentLocked(job)) return "Emulator was reset.";
+                // Checked again: the item may have appeared while the parts were copied.
+                if (Directory.Exists(target)) return $"A folder already exists at [{session.Path}].";
+                if (File.Exists(target) && !session.Overwrite) return $"A file already exists at [{session.Path}] and overwrite is false.";
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.Move(temp, target, overwrite: true);
             }
             return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            TryDeleteFile(temp);
             return $"Could not write [{session.Path}]: {ex.Message}";
         }
-    }
-
-    /// <summary>GET /api/{v}/services/jobs/{job_id}: the job's creator or an admin, at most once per interval per job.</summary>
-    internal JobInfo ReadJobStatus(Caller caller, string jobIdText)
-    {
-        if (!long.TryParse(jobIdText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long jobId))
-            throw new VaultFailure("INVALID_DATA", $"Invalid job ID [{jobIdText}].");
-        lock (_gate)
+        finally
         {
-            if (!_jobs.TryGetValue(jobId, out var job)) throw new VaultFailure("INVALID_DATA", $"Invalid job ID [{jobId}].");
-            if (job.CreatedBy != caller.UserId && !caller.IsAdmin)
-                throw new VaultFailure("INSUFFICIENT_ACCESS", $"User [{caller.UserId}] does not have access to job [{jobId}].");
-            // Veeva: "can only be requested once every 10 seconds for each job_id". Refused reads do not restart the interval.
-            var wallNow = DateTime.UtcNow;
-            var interval = TimeSpan.FromSeconds(Options.JobStatusMinIntervalSeconds);
-            if (job.LastStatusReadUtc is { } last && wallNow - last < interval)
-                throw new VaultFailure("API_LIMIT_EXCEEDED",
-                    $"Job status for job [{jobId}] may be requested once every {Options.JobStatusMinIntervalSeconds} seconds.");
-            job.LastStatusReadUtc = wallNow;
-            return ToInfo(job);
+            TryDeleteFile(temp);
+            TryDeleteDirectory(PartsDir(session)); // parts are gone after a commit, whatever the outcome
         }
     }
 
-    public IReadOnlyList<JobInfo> GetJobs()
-    {
-        lock (_gate) return _jobs.Values.OrderBy(j => j.Id).Select(ToInfo).ToList();
-    }
-
     // -----------------------------------------------------------------------------------------
-    // Staged files and snapshots
+    // Snapshots and ids
     // -----------------------------------------------------------------------------------------
-
-    /// <summary>The assembled file at an absolute staging path (e.g. /u10001400/x.bin).</summary>
-    public StagedFileInfo GetStagedFile(string path)
-    {
-        string? absolute = NormalizePath(path);
-        if (absolute is null) return new StagedFileInfo { Exists = false };
-        string full = Path.GetFullPath(Path.Combine(StagingRoot, absolute.TrimStart('/')));
-        if (!full.StartsWith(StagingRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full))
-            return new StagedFileInfo { Exists = false };
-        using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 81920);
-        byte[] hash = SHA256.HashData(stream);
-        return new StagedFileInfo { Exists = true, Size = stream.Length, Sha256 = Convert.ToHexStringLower(hash) };
-    }
 
     public IReadOnlyList<UploadSessionInfo> GetUploadSessions()
     {
@@ -525,29 +290,6 @@ public sealed partial class EmulatorState
         CreatedDate = s.Created, LastUploadedDate = s.LastUploaded, ExpirationDate = s.Expiration, Overwrite = s.Overwrite, State = s.State, ExtraFields = s.ExtraFields,
         Parts = s.Parts.Values.Select(p => new PartInfo { PartNumber = p.Number, Size = p.Size, Md5 = p.Md5, OnDisk = p.FilePath is not null }).ToList(),
     };
-
-    private static JobInfo ToInfo(UploadJob j) => new()
-    {
-        JobId = j.Id, Status = j.Status, UploadSessionId = j.Session.Id, Path = j.Session.Path, CreatedBy = j.CreatedBy,
-        CreatedDate = j.Created, RunStartDate = j.RunStart, RunEndDate = j.RunEnd, Error = j.Error,
-    };
-
-    // -----------------------------------------------------------------------------------------
-    // Paths and ids
-    // -----------------------------------------------------------------------------------------
-
-    /// <summary>"/a/b.bin" form: leading '/', no empty, '.' or '..' segments, no trailing '/', no '\' or control characters. Null if invalid.</summary>
-    internal static string? NormalizePath(string? path)
-    {
-        if (string.IsNullOrWhiteSpace(path)) return null;
-        string p = path.StartsWith('/') ? path : "/" + path;
-        foreach (var segment in p[1..].Split('/'))
-        {
-            if (segment.Length == 0 || segment == "." || segment == ".." || segment.Contains('\\') || segment.Any(char.IsControl))
-                return null;
-        }
-        return p;
-    }
 
     /// <summary>
     /// Opaque ids shaped like Vault's (the seed's): 78 characters of letters, digits, '.' and '_' ending

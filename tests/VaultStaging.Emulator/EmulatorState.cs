@@ -6,9 +6,12 @@ namespace VaultStaging.Emulator;
 /// <summary>
 /// Everything the emulated vault knows: users, auth sessions, upload sessions, jobs, the request log,
 /// injected faults and the emulator clock. Thread-safe: one lock guards the bookkeeping, and all slow
-/// file I/O (streaming parts, assembling files) happens outside it, so uploads of different sessions
-/// run in parallel. This file: clock, users, authentication, burst limit, log, faults, reset.
-/// EmulatorState.Uploads.cs: upload sessions, parts and commit jobs.
+/// file I/O (streaming parts and item uploads, assembling files, listing folders, sending files) happens
+/// outside it, so transfers run in parallel; short tree changes (a rename into place, a move) happen under it.
+/// This file: clock, users, authentication, burst limit, log, faults, reset.
+/// EmulatorState.Uploads.cs / .Parts.cs: upload sessions, parts and commit. EmulatorState.Jobs.cs: the job
+/// store. EmulatorState.Tree.cs: the staged tree on disk, paths, the control API's items.
+/// EmulatorState.Items.cs: the items API (list, download, create, move, delete).
 /// </summary>
 public sealed partial class EmulatorState : IDisposable
 {
@@ -86,7 +89,7 @@ public sealed partial class EmulatorState : IDisposable
     // Reset
     // -----------------------------------------------------------------------------------------
 
-    /// <summary>Back to the start-up state: users, seed, no faults, clock offset 0, empty log, no staged files.</summary>
+    /// <summary>Back to the start-up state: users, seed, no faults, clock offset 0, empty log, no staged files (only the empty user folders).</summary>
     public void Reset()
     {
         lock (_gate)
@@ -105,8 +108,10 @@ public sealed partial class EmulatorState : IDisposable
             _burstWindow = -1;
             _burstCount = 0;
             _uploadIdCount = 0;
+            _cursors.Clear();
 
             DeleteStagingContents();
+            CreateTreeLocked();
             if (Options.Seed) SeedLocked();
         }
     }
@@ -159,6 +164,7 @@ public sealed partial class EmulatorState : IDisposable
             if (_users.Any(u => u.UserId == userId)) throw new ArgumentException($"userId {userId} is already used");
             var user = WithToken(new EmulatorUser { UserName = userName, Password = password ?? "", UserId = userId, IsAdmin = isAdmin });
             _users.Add(user);
+            CreateUserFolderLocked(user);
             return user.Clone();
         }
     }
@@ -171,6 +177,7 @@ public sealed partial class EmulatorState : IDisposable
             {
                 BaseUrl = BaseUrl,
                 StagingRoot = StagingRoot,
+                FilesRoot = FilesRoot,
                 VaultId = Options.VaultId,
                 Users = _users.Select(u => u.Clone()).ToList(),
             };
@@ -341,6 +348,7 @@ public sealed partial class EmulatorState : IDisposable
             throw new ArgumentException($"Unknown fault kind '{fault.Kind}'. Kinds: {string.Join(", ", FaultSpec.Kinds)}");
         if (fault.Count == 0 || fault.Count < -1) throw new ArgumentException("count must be positive or -1");
         if (fault.Status is { } status && (status < 100 || status > 599)) throw new ArgumentException("status must be 100..599");
+        if (fault.AfterBytes < 0 || fault.AppendBytes < 0) throw new ArgumentException("afterBytes and appendBytes must not be negative");
         var copy = fault.Clone();
         lock (_gate)
         {
@@ -367,14 +375,15 @@ public sealed partial class EmulatorState : IDisposable
     }
 
     /// <summary>The first registered fault matching this request, counted as used (and dropped when spent).</summary>
-    internal FaultSpec? TakeFault(string operation, string method, string rawPath, int? partNumber)
+    internal FaultSpec? TakeFault(string operation, string method, string rawPath, string? itemPath, int? partNumber)
     {
         lock (_gate)
         {
             var fault = _faults.FirstOrDefault(f =>
                 (string.IsNullOrEmpty(f.Operation) || string.Equals(f.Operation, operation, StringComparison.OrdinalIgnoreCase)) &&
                 (string.IsNullOrEmpty(f.Method) || string.Equals(f.Method, method, StringComparison.OrdinalIgnoreCase)) &&
-                (string.IsNullOrEmpty(f.PathContains) || rawPath.Contains(f.PathContains, StringComparison.OrdinalIgnoreCase)) &&
+                (string.IsNullOrEmpty(f.PathContains) || rawPath.Contains(f.PathContains, StringComparison.OrdinalIgnoreCase) ||
+                 (itemPath is not null && itemPath.Contains(f.PathContains, StringComparison.OrdinalIgnoreCase))) &&
                 (f.PartNumber is null || f.PartNumber == partNumber));
             if (fault is null) return null;
             fault.Used++;

@@ -8,13 +8,18 @@ namespace VaultStaging.Emulator;
 /// and the route handler); a fault runs it, skips it, or runs it and replaces its answer:
 /// <list type="bullet">
 /// <item><b>http-status</b>: a proxy-style HTML error page with <c>status</c> (default 502) and an optional Retry-After; not run.</item>
-/// <item><b>drop</b>: a 200 JSON answer whose connection is aborted mid-body.</item>
+/// <item><b>drop</b>: a 200 JSON answer whose connection is aborted mid-body (after <c>afterBytes</c>, default half). On a
+/// download (operation content) with <c>apply</c>: the file's bytes are sent up to <c>afterBytes</c> (default half), then the reset.</item>
 /// <item><b>truncate</b>: a complete 200 application/json answer whose JSON is cut in half.</item>
 /// <item><b>slow</b>: waits <c>delayMs</c> (given up when the client disconnects), then answers normally.</item>
 /// <item><b>expire-session</b>: the caller's session dies just before it is checked: INVALID_SESSION_ID.</item>
 /// <item><b>api-limit</b>: FAILURE API_LIMIT_EXCEEDED; not run.</item>
 /// <item><b>burst-delay</b>: waits <c>delayMs</c>, answers normally with X-VaultAPI-ResponseDelay and BurstLimitRemaining = <c>remaining</c>.</item>
-/// <item><b>corrupt-part</b>: an upload stores the part with its first byte flipped (and reports that part's MD5).</item>
+/// <item><b>corrupt-part</b> / <b>corrupt-file</b> (the same): an upload part (upload) or an /items file (item-create) is stored
+/// with its first byte flipped, and the MD5 answered is the stored bytes' one.</item>
+/// <item><b>wrong-content-range</b>: a download's Content-Range names the range asked shifted by <c>shift</c> bytes (default 1); the body is as asked.</item>
+/// <item><b>change-file</b>: answered normally; then the file the answer was about (download, file listing, created file)
+/// grows by <c>appendBytes</c> (default 1024) and its modified date moves on.</item>
 /// <item><b>fail-after-apply</b>: run, then the answer is replaced by an HTML 502 (or <c>status</c>): applied, but the answer was lost.</item>
 /// </list>
 /// drop and truncate cut a canned SUCCESS answer without running the request, unless <c>apply</c> is true:
@@ -22,7 +27,7 @@ namespace VaultStaging.Emulator;
 /// </summary>
 internal static class FaultInjection
 {
-    public static async Task ApplyAsync(HttpContext ctx, ApiCall call, FaultSpec? fault, Func<Task> handle)
+    public static async Task ApplyAsync(HttpContext ctx, EmulatorState state, ApiCall call, FaultSpec? fault, Func<Task> handle)
     {
         switch (fault?.Kind)
         {
@@ -59,14 +64,32 @@ internal static class FaultInjection
                 break;
 
             case "corrupt-part":
-                call.CorruptPart = true;
+            case "corrupt-file":
+                call.CorruptBody = true;
+                await handle();
+                break;
+
+            case "wrong-content-range":
+                call.ContentRangeShift = fault.Shift ?? 1;
+                await handle();
+                break;
+
+            case "change-file":
+                await handle();
+                await ctx.Response.CompleteAsync(); // the answer is out; only then does the file change
+                if (call.ItemAbsolutePath is { } changed) state.ChangeFileForFault(changed, fault.AppendBytes ?? 1024);
+                break;
+
+            case "drop" when fault.Apply && call.Entry.Operation == "content":
+                // Streamed: the download handler sends part of the file, then resets the connection.
+                call.DropAfterBytes = fault.AfterBytes ?? -1;
                 await handle();
                 break;
 
             case "drop":
             case "truncate":
                 byte[] body = fault.Apply ? await CaptureAsync(ctx, handle) : await CannedAnswerAsync(ctx);
-                await WriteCutAsync(ctx, body, abortConnection: fault.Kind == "drop");
+                await WriteCutAsync(ctx, body, abortConnection: fault.Kind == "drop", fault.AfterBytes);
                 break;
 
             case "fail-after-apply":
@@ -99,9 +122,9 @@ internal static class FaultInjection
         return Encoding.UTF8.GetBytes("{\"responseStatus\":\"SUCCESS\",\"data\":[" + new string(' ', 512) + "]}");
     }
 
-    private static async Task WriteCutAsync(HttpContext ctx, byte[] body, bool abortConnection)
+    private static async Task WriteCutAsync(HttpContext ctx, byte[] body, bool abortConnection, long? afterBytes)
     {
-        int half = Math.Max(1, body.Length / 2);
+        int half = afterBytes is { } after && abortConnection ? (int)Math.Min(after, Math.Max(0, body.Length - 1)) : Math.Max(1, body.Length / 2);
         ctx.Response.StatusCode = StatusCodes.Status200OK;
         ctx.Response.ContentType = Envelope.ContentType;
         if (abortConnection)

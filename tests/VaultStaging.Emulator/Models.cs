@@ -3,20 +3,6 @@ namespace VaultStaging.Emulator;
 // Public types are what tests see (options, users, faults, log entries and read-only snapshots).
 // Internal types are the emulator's mutable state; they are only touched under EmulatorState's lock.
 
-/// <summary>How the <c>path</c> of an upload session is reported to a non-admin caller.</summary>
-public enum NonAdminPathStyle
-{
-    /// <summary>
-    /// Relative to the caller's own folder (<c>/Folder/x.bin</c> for <c>/u10001400/Folder/x.bin</c>).
-    /// Veeva documents the create answer's path as "the path to the file as specified in the request"
-    /// and list/details paths as "specific to the authenticated user", so this is the default.
-    /// </summary>
-    Relative,
-
-    /// <summary>Always from the staging root (<c>/u10001400/Folder/x.bin</c>), like the seed listing.</summary>
-    Absolute,
-}
-
 /// <summary>A Vault user known to the emulator.</summary>
 public sealed class EmulatorUser
 {
@@ -48,6 +34,7 @@ public sealed class FaultSpec
     public static readonly IReadOnlyList<string> Kinds =
     [
         "http-status", "drop", "truncate", "slow", "expire-session", "api-limit", "burst-delay", "corrupt-part", "fail-after-apply",
+        "corrupt-file", "wrong-content-range", "change-file",
     ];
 
     /// <summary>Assigned by the emulator.</summary>
@@ -55,13 +42,13 @@ public sealed class FaultSpec
 
     public string Kind { get; set; } = "";
 
-    /// <summary>Log operation name to match (auth, list, create, upload, commit, job, ...); null matches any.</summary>
+    /// <summary>Log operation name to match (auth, list, create, upload, commit, job, items, content, item-create, ...); null matches any.</summary>
     public string? Operation { get; set; }
 
     /// <summary>HTTP method to match; null matches any.</summary>
     public string? Method { get; set; }
 
-    /// <summary>Substring of the raw request path to match; null matches any.</summary>
+    /// <summary>Substring of the raw request path, or of the decoded item path of an item URL, to match; null matches any.</summary>
     public string? PathContains { get; set; }
 
     /// <summary>Only upload requests with this X-VaultAPI-FilePartNumber; null matches any.</summary>
@@ -85,6 +72,15 @@ public sealed class FaultSpec
     /// <summary>drop / truncate: run the operation and cut ITS answer (true) or cut a canned answer without running it (false).</summary>
     public bool Apply { get; set; }
 
+    /// <summary>drop: bytes of the body sent before the connection is reset (default: half of it).</summary>
+    public long? AfterBytes { get; set; }
+
+    /// <summary>change-file: bytes appended to the file once the answer is sent (default 1024).</summary>
+    public int? AppendBytes { get; set; }
+
+    /// <summary>wrong-content-range: how far the announced range is shifted, in bytes (default 1).</summary>
+    public long? Shift { get; set; }
+
     /// <summary>How many requests it has hit so far.</summary>
     public int Used { get; set; }
 
@@ -104,8 +100,14 @@ public sealed class LogEntry
     /// <summary>Raw query string (with the leading '?'), or null.</summary>
     public string? Query { get; set; }
 
-    /// <summary>auth|versions|keepalive|logout|list|create|details|upload|parts|commit|abort|job|other</summary>
+    /// <summary>auth|versions|keepalive|logout|list|create|details|upload|parts|commit|abort|job|items|content|item-create|item-update|item-delete|other</summary>
     public string Operation { get; set; } = "other";
+
+    /// <summary>Item operations: the item path as the caller wrote it, decoded (e.g. <c>/Folder/a b.txt</c>); null if it could not be decoded.</summary>
+    public string? ItemPath { get; set; }
+
+    /// <summary>commit, item-update, item-delete: the job started; job: the job read.</summary>
+    public long? JobId { get; set; }
 
     public int? PartNumber { get; set; }
     public string? UploadSessionId { get; set; }
@@ -167,8 +169,22 @@ public sealed class JobInfo
 {
     public long JobId { get; set; }
     public string Status { get; set; } = "";
-    public string UploadSessionId { get; set; } = "";
+
+    /// <summary>commit | move | delete</summary>
+    public string Kind { get; set; } = "";
+
+    /// <summary>The HTTP method that started it (job status "method"): POST (commit), PUT (move), DELETE (delete).</summary>
+    public string Method { get; set; } = "";
+
+    /// <summary>Commit jobs only.</summary>
+    public string? UploadSessionId { get; set; }
+
+    /// <summary>Absolute path (from the staging root) of the file committed, or the item moved or deleted.</summary>
     public string Path { get; set; } = "";
+
+    /// <summary>Move jobs: the absolute path the item goes to.</summary>
+    public string? TargetPath { get; set; }
+
     public long CreatedBy { get; set; }
     public DateTimeOffset CreatedDate { get; set; }
     public DateTimeOffset? RunStartDate { get; set; }
@@ -187,6 +203,33 @@ public sealed class AuthSessionInfo
     public bool Alive { get; set; }
 }
 
+/// <summary>An item as the control API reports it (GET /_emulator/items).</summary>
+public sealed class ItemInfo
+{
+    public bool Exists { get; set; }
+
+    /// <summary>Absolute path from the staging root.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>file | folder; null when it does not exist.</summary>
+    public string? Kind { get; set; }
+
+    public long? Size { get; set; }
+    public string? Sha256 { get; set; }
+
+    /// <summary>Last write time (UTC, whole seconds), what modified_date reports.</summary>
+    public DateTimeOffset? ModifiedDate { get; set; }
+}
+
+/// <summary>What POST /_emulator/items made in its bulk form.</summary>
+public sealed class BulkItemsResult
+{
+    public string Root { get; set; } = "";
+    public int Folders { get; set; }
+    public long Files { get; set; }
+    public long ElapsedMs { get; set; }
+}
+
 public sealed class StagedFileInfo
 {
     public bool Exists { get; set; }
@@ -198,6 +241,10 @@ public sealed class EmulatorInfo
 {
     public string BaseUrl { get; set; } = "";
     public string StagingRoot { get; set; } = "";
+
+    /// <summary>The folder holding the staged tree (<c>{stagingRoot}/files</c>): Vault's "/".</summary>
+    public string FilesRoot { get; set; } = "";
+
     public long VaultId { get; set; }
     public List<EmulatorUser> Users { get; set; } = [];
 }
@@ -276,14 +323,30 @@ internal sealed class UploadSession
     public string Name => Path[(Path.LastIndexOf('/') + 1)..];
 }
 
-internal sealed class UploadJob
+/// <summary>A commit, move/rename or delete job: one kind of job for all (GET /api/{v}/services/jobs/{id}).</summary>
+internal sealed class VaultJob
 {
     public required long Id { get; init; }
-    public required UploadSession Session { get; init; }
+
+    /// <summary>commit | move | delete</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>POST | PUT | DELETE (the job status "method").</summary>
+    public required string Method { get; init; }
+
+    /// <summary>Absolute path of the file committed or of the item moved/deleted.</summary>
+    public required string Path { get; init; }
+
+    public string? TargetPath { get; init; }
+    public UploadSession? Session { get; init; }
+
+    /// <summary>What the job does when it ends: null on success, else why it failed (ERRORS_ENCOUNTERED).</summary>
+    public required Func<VaultJob, CancellationToken, Task<string?>> Work { get; init; }
+
     public required long CreatedBy { get; init; }
     public required DateTimeOffset Created { get; init; }
     public required int Generation { get; init; }
-    public string Status { get; set; } = "SCHEDULED";
+    public string Status { get; set; } = "QUEUED";
     public DateTimeOffset? RunStart { get; set; }
     public DateTimeOffset? RunEnd { get; set; }
     public string? Error { get; set; }

@@ -9,7 +9,9 @@ namespace VaultStaging.Emulator;
 /// dotnet VaultStaging.Emulator.dll --urls http://127.0.0.1:0 [--port-file FILE] [--staging-root DIR]
 ///        [--no-seed] [--exit-on-stdin-eof] [--list-page-size N] [--job-duration-ms N]
 ///        [--job-status-interval SECONDS] [--required-client-id REGEX] [--session-timeout-minutes N]
-///        [--non-admin-paths relative|absolute] [--verbose]
+///        [--non-admin-paths relative|absolute] [--session-fields full|seed] [--item-job-duration-ms N]
+///        [--range-status 206|200] [--range-past-end failure|416] [--non-empty-delete failure|job-error]
+///        [--item-max-bytes N] [--latency-ms N] [--bandwidth-mbps N] [--verbose]
 /// </code>
 /// Prints exactly one line to stdout once listening: "Vault emulator listening on http://127.0.0.1:PORT".
 /// Runs until Ctrl+C / SIGTERM, or until stdin reaches end-of-file with --exit-on-stdin-eof.
@@ -46,12 +48,20 @@ public static class Program
                         options.JobStatusMinIntervalSeconds = double.Parse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture); break;
                     case "--required-client-id": options.RequiredClientIdPattern = Value(); break;
                     case "--session-timeout-minutes": options.SessionInactivityTimeout = TimeSpan.FromMinutes(IntValue()); break;
-                    case "--non-admin-paths": options.NonAdminPaths = Enum.Parse<NonAdminPathStyle>(Value(), ignoreCase: true); break;
+                    case "--non-admin-paths": options.NonAdminPaths = Choice<NonAdminPathStyle>(arg, Value(), "relative", "absolute"); break;
+                    case "--session-fields": options.SessionFields = Choice<SessionFieldsStyle>(arg, Value(), "full", "seed"); break;
+                    case "--item-job-duration-ms": options.ItemJobDurationMs = IntValue(); break;
+                    case "--range-status":
+                        options.RangeStatus = IntValue() is var status and (200 or 206) ? status : throw new ArgumentException("--range-status must be 206 or 200"); break;
+                    case "--range-past-end": options.RangePastEnd = Choice<RangePastEndStyle>(arg, Value(), "failure", "416"); break;
+                    case "--non-empty-delete": options.NonEmptyDelete = Choice<NonEmptyDeleteStyle>(arg, Value(), "failure", "job-error"); break;
+                    case "--item-max-bytes":
+                        options.ItemMaxBytes = long.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) is > 0 and var max ? max : throw new ArgumentException("--item-max-bytes must be positive"); break;
+                    case "--latency-ms": options.LatencyMs = Math.Max(0, IntValue()); break;
+                    case "--bandwidth-mbps": options.BandwidthMbps = Math.Max(0, double.Parse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture)); break;
                     case "--verbose": options.ConsoleLogLevel = LogLevel.Information; break;
                     case "--help" or "-h" or "-?":
-                        Console.Error.WriteLine("Usage: dotnet VaultStaging.Emulator.dll --urls http://127.0.0.1:0 [--port-file FILE] [--staging-root DIR] " +
-                            "[--no-seed] [--exit-on-stdin-eof] [--list-page-size N] [--job-duration-ms N] [--job-status-interval S] " +
-                            "[--required-client-id REGEX] [--session-timeout-minutes N] [--non-admin-paths relative|absolute] [--verbose]");
+                        Console.Error.WriteLine(Usage);
                         return 0;
                     default: throw new ArgumentException($"Unknown argument '{args[i]}'");
                 }
@@ -95,6 +105,37 @@ public static class Program
 
         await stop.Task;
         return 0;
+    }
+
+    private const string Usage = """
+        Usage: dotnet VaultStaging.Emulator.dll [options]
+          --urls URL                         Kestrel URL (default http://127.0.0.1:0: a free port)
+          --port-file FILE                   write the base URL there once listening
+          --staging-root DIR                 staged tree, parts and temp files (default: a temp folder, deleted on exit)
+          --no-seed                          start without the three seed upload sessions
+          --exit-on-stdin-eof                stop when stdin closes
+          --list-page-size N                 page List Upload Sessions (default: one page)
+          --job-duration-ms N                commit jobs take N ms (default 0: done before the answer)
+          --item-job-duration-ms N           move/rename and delete jobs take N ms (default: as --job-duration-ms)
+          --job-status-interval S            minimum seconds between two status reads of one job (default 10)
+          --required-client-id REGEX         client id filtering (default: any client id)
+          --session-timeout-minutes N        auth session inactivity timeout (default 20)
+          --non-admin-paths relative|absolute  how non-admins see session and item paths (default relative)
+          --session-fields full|seed         session objects with name and overwrite, or without like the seed (default full)
+          --range-status 206|200             status of a ranged download (default 206)
+          --range-past-end failure|416       a range starting past the end: FAILURE envelope or HTTP 416 (default failure)
+          --non-empty-delete failure|job-error  non-empty folder deleted without recursive=true (default failure)
+          --item-max-bytes N                 largest /items upload and download range (default 50000000)
+          --latency-ms N                     network profile: ms per request and per new connection (default 0: off)
+          --bandwidth-mbps N                 network profile: Mbit/s per connection and direction (default 0: unlimited)
+          --verbose                          Information-level logs on stderr
+        """;
+
+    /// <summary>Parses one of the documented spellings (e.g. "job-error") into its enum value.</summary>
+    private static T Choice<T>(string flag, string value, params string[] spellings) where T : struct, Enum
+    {
+        int index = Array.FindIndex(spellings, s => string.Equals(s, value, StringComparison.OrdinalIgnoreCase));
+        return index >= 0 ? Enum.GetValues<T>()[index] : throw new ArgumentException($"{flag} must be {string.Join(" or ", spellings)}");
     }
 
     private static PosixSignalRegistration? TryRegister(PosixSignal signal, TaskCompletionSource stop)

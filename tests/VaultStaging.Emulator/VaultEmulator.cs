@@ -58,6 +58,11 @@ public sealed class VaultEmulator : IAsyncDisposable
             kestrel.Limits.MinResponseDataRate = null;
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(10);
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromMinutes(5);
+            // Content-Disposition carries the file name as stored: UTF-8 bytes for non-ASCII names (UNCONFIRMED).
+            kestrel.ResponseHeaderEncodingSelector = name =>
+                string.Equals(name, "Content-Disposition", StringComparison.OrdinalIgnoreCase) ? System.Text.Encoding.UTF8 : null;
+            // Latency and bandwidth of the network profile, under HTTP (NetworkProfile.cs).
+            kestrel.ConfigureEndpointDefaults(listen => NetworkProfile.Use(listen, state));
         });
 
         // stdout is reserved for the "listening" line: logs go to stderr, Warning and up by default.
@@ -71,6 +76,7 @@ public sealed class VaultEmulator : IAsyncDisposable
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
+        app.Use((ctx, next) => { VaultRoutes.KeepItemUrlsOnTheirRoute(ctx); return next(ctx); });
         app.UseRouting();
         app.UseMiddleware<VaultPipeline>();
         VaultRoutes.Map(app);

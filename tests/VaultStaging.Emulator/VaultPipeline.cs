@@ -54,7 +54,18 @@ internal sealed class ApiCall
     public int? ResponseDelayMs { get; set; }
     public int? BurstRemainingOverride { get; set; }
     public bool ForceInvalidSession { get; set; }
-    public bool CorruptPart { get; set; }
+
+    /// <summary>corrupt-part / corrupt-file: the stored part or created file gets its first byte flipped.</summary>
+    public bool CorruptBody { get; set; }
+
+    /// <summary>drop with apply on a download: reset the connection after this many body bytes (-1: half).</summary>
+    public long? DropAfterBytes { get; set; }
+
+    /// <summary>wrong-content-range: Content-Range names a range shifted by this many bytes.</summary>
+    public long? ContentRangeShift { get; set; }
+
+    /// <summary>Set by item handlers: the absolute path of the item the answer is about (change-file acts on it).</summary>
+    public string? ItemAbsolutePath { get; set; }
 }
 
 internal static class HttpContextExtensions
@@ -98,6 +109,9 @@ internal sealed class VaultPipeline(RequestDelegate next, EmulatorState state, I
 
         try
         {
+            // Network profile: one round trip's latency on every Vault call.
+            if (state.Options.LatencyMs is > 0 and var latency) await Task.Delay(latency, ctx.RequestAborted);
+
             call.Burst = state.CountBurstCall();
             if (call.Burst.DelayMs > 0)
             {
@@ -113,9 +127,9 @@ internal sealed class VaultPipeline(RequestDelegate next, EmulatorState state, I
             call.Entry.ClientId = clientId;
             state.CheckClientId(clientId);
 
-            var fault = state.TakeFault(op.Name, ctx.Request.Method, call.Entry.Path, call.Entry.PartNumber);
+            var fault = state.TakeFault(op.Name, ctx.Request.Method, call.Entry.Path, call.Entry.ItemPath, call.Entry.PartNumber);
             call.Entry.Fault = fault?.Kind;
-            await FaultInjection.ApplyAsync(ctx, call, fault, () => HandleAsync(ctx, call, op));
+            await FaultInjection.ApplyAsync(ctx, state, call, fault, () => HandleAsync(ctx, call, op));
         }
         catch (Exception) when (ctx.RequestAborted.IsCancellationRequested)
         {
@@ -190,6 +204,11 @@ internal sealed class VaultPipeline(RequestDelegate next, EmulatorState state, I
             Accept = ctx.Request.Headers.Accept.FirstOrDefault(),
             AuthScheme = authScheme,
         };
+        if (VaultRoutes.ItemPathPrefixSegments(op.Name) is int prefix)
+        {
+            try { entry.ItemPath = ItemPaths.FromRawPath(entry.Path, prefix); }
+            catch (VaultFailure) { } // the handler answers INVALID_DATA
+        }
         if (op.Name == "upload" && int.TryParse(ctx.Request.Headers["X-VaultAPI-FilePartNumber"].FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out int part))
             entry.PartNumber = part;
         return entry;

@@ -23,14 +23,20 @@ namespace VaultStaging.Emulator;
 /// | POST   /api/{version}/services/file_staging/upload/{id}   | commit    |
 /// | DELETE /api/{version}/services/file_staging/upload/{id}   | abort     |
 /// | GET    /api/{version}/services/file_staging/upload/{id}/parts | parts |
+/// | GET    /api/{version}/services/file_staging/items/{path}  | items       |
+/// | GET    /api/{version}/services/file_staging/items/content/{path} | content |
+/// | POST   /api/{version}/services/file_staging/items         | item-create |
+/// | PUT    /api/{version}/services/file_staging/items/{path}  | item-update |
+/// | DELETE /api/{version}/services/file_staging/items/{path}  | item-delete |
 /// | GET    /api/{version}/services/jobs/{job_id}              | job       |
 ///
 /// Authentication, the version check, faults, headers and logging happen in VaultPipeline; the rules in
-/// EmulatorState. Handlers only translate between HTTP and those.
+/// EmulatorState. Handlers only translate between HTTP and those. Item handlers: VaultRoutes.Items.cs.
 /// </summary>
 internal static partial class VaultRoutes
 {
     private const string Upload = "/api/{version}/services/file_staging/upload";
+    private const string Items = "/api/{version}/services/file_staging/items";
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -46,6 +52,12 @@ internal static partial class VaultRoutes
         app.MapPost(Upload + "/{id}", CommitAsync).Op("commit");
         app.MapDelete(Upload + "/{id}", Abort).Op("abort");
         app.MapGet(Upload + "/{id}/parts", ListParts).Op("parts");
+
+        app.MapGet(Items + "/content/{**path}", DownloadAsync).Op("content");
+        app.MapGet(Items + "/{**path}", ListItems).Op("items");
+        app.MapPost(Items, CreateItemAsync).Op("item-create");
+        app.MapPut(Items + "/{**path}", MoveItemAsync).Op("item-update");
+        app.MapDelete(Items + "/{**path}", DeleteItemAsync).Op("item-delete");
 
         app.MapGet("/api/{version}/services/jobs/{job_id}", JobStatus).Op("job");
 
@@ -129,7 +141,7 @@ internal static partial class VaultRoutes
         {
             var part = await state.UploadPartAsync(ctx.Caller(), ApiVersion.Parse(version), id,
                 ctx.Request.Headers["X-VaultAPI-FilePartNumber"].FirstOrDefault(), ctx.Request.ContentLength,
-                ctx.Request.Body, ctx.Call().CorruptPart, ctx.RequestAborted);
+                ctx.Request.Body, ctx.Call().CorruptBody, ctx.RequestAborted);
             return Envelope.Data(new JsonObject
             {
                 ["size"] = part.Size,
@@ -150,6 +162,7 @@ internal static partial class VaultRoutes
     {
         await ctx.DrainRequestBodyAsync();
         long jobId = await state.CommitAsync(ctx.Caller(), id);
+        ctx.Call().Entry.JobId = jobId;
         return Envelope.Data(new JsonObject { ["job_id"] = jobId });
     }
 
@@ -198,15 +211,17 @@ internal static partial class VaultRoutes
     /// Shape from Veeva's "Retrieve Job Status" (v25.2 and v26.2 reference): {responseStatus,
     /// responseMessage: "OK", data: {id, status, method, links: [{rel, href, method, accept}], created_by,
     /// created_date, run_start_date, run_end_date}}. The run dates appear once the job has started/ended.
+    /// "method" is the method of the call that started the job: POST (commit), PUT (move), DELETE (delete).
     /// </summary>
     private static IResult JobStatus(HttpContext ctx, EmulatorState state, string version, [FromRoute(Name = "job_id")] string jobId)
     {
         var job = state.ReadJobStatus(ctx.Caller(), jobId);
+        ctx.Call().Entry.JobId = job.JobId;
         var data = new JsonObject
         {
             ["id"] = job.JobId,
             ["status"] = job.Status,
-            ["method"] = "POST",
+            ["method"] = job.Method,
             ["links"] = new JsonArray(new JsonObject
             {
                 ["rel"] = "self",
@@ -224,7 +239,7 @@ internal static partial class VaultRoutes
 
     // ---- Anything else under /api ------------------------------------------------------------
 
-    [GeneratedRegex(@"^/api/[^/]+/(auth|keep-alive|session|services/file_staging/upload(/[^/]+(/parts)?)?|services/jobs/[^/]+)/?$")]
+    [GeneratedRegex(@"^/api/[^/]+/(auth|keep-alive|session|services/file_staging/upload(/[^/]+(/parts)?)?|services/file_staging/items(/.*)?|services/jobs/[^/]+)/?$")]
     private static partial Regex KnownResource();
 
     private static IResult Unknown(HttpContext ctx) => Envelope.Failure(KnownResource().IsMatch(ctx.Request.Path.Value ?? "")
@@ -237,6 +252,12 @@ internal static partial class VaultRoutes
     private static JsonObject SessionJson(EmulatorState state, UploadSessionInfo s, Caller caller)
     {
         var json = BaseSessionJson(state, s, caller);
+        if (state.Options.SessionFields == SessionFieldsStyle.Seed)
+        {
+            // Like the seed's listing: neither name nor overwrite.
+            json.Remove("name");
+            json.Remove("overwrite");
+        }
         if (s.ExtraFields is { } extra)
             foreach (var (name, value) in extra) json[name] = value?.DeepClone();
         return json;
