@@ -1,12 +1,57 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Management.Automation.Provider;
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Provider
 {
+    /// <summary>
+    /// The provider calls waiting on Vault in each runspace. PowerShell calls some provider methods with a
+    /// context of their own (Get-ChildItem -Recurse asks IsItemContainer that way first), which never hears of
+    /// Ctrl+C; but StopProcessing reaches another instance of the provider in the same runspace (the one that
+    /// gave the command its dynamic parameters), and that instance cancels them all. A runspace runs one
+    /// pipeline at a time (nested ones stop with it), so nothing else is cancelled.
+    /// </summary>
+    internal static class RunspaceCalls
+    {
+        static readonly ConditionalWeakTable<Runspace, HashSet<CancellationTokenSource>> Active =
+            new ConditionalWeakTable<Runspace, HashSet<CancellationTokenSource>>();
+
+        public static void Add(Runspace runspace, CancellationTokenSource call)
+        {
+            if (runspace == null) return;
+            HashSet<CancellationTokenSource> calls = Active.GetValue(runspace, _ => new HashSet<CancellationTokenSource>());
+            lock (calls) calls.Add(call);
+        }
+
+        public static void Remove(Runspace runspace, CancellationTokenSource call)
+        {
+            if (runspace == null || !Active.TryGetValue(runspace, out HashSet<CancellationTokenSource> calls)) return;
+            lock (calls) calls.Remove(call);
+        }
+
+        public static void CancelAll(Runspace runspace)
+        {
+            if (runspace == null || !Active.TryGetValue(runspace, out HashSet<CancellationTokenSource> calls)) return;
+            CancellationTokenSource[] now;
+            lock (calls)
+            {
+                now = new CancellationTokenSource[calls.Count];
+                calls.CopyTo(now);
+            }
+            foreach (CancellationTokenSource call in now)
+            {
+                try { call.Cancel(); }
+                catch (ObjectDisposedException) { }
+            }
+        }
+    }
+
     /// <summary>
     /// Runs the client's calls for one provider call on pool threads while the pipeline thread waits in short
     /// slices: it writes the client's verbose, debug and warning lines as they come (only the pipeline thread
@@ -21,9 +66,12 @@ namespace VaultStaging.Provider
         readonly CancellationTokenSource _cancel;
         readonly ConcurrentQueue<(char Kind, string Text)> _messages = new ConcurrentQueue<(char, string)>();
 
-        public CallPump(CmdletProvider provider, CancellationToken stop)
+        readonly Runspace _runspace;
+
+        public CallPump(CmdletProvider provider, CancellationToken stop, Runspace runspace)
         {
             _provider = provider;
+            _runspace = runspace;
             _cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
             Context = new VaultCallContext(_cancel.Token,
                 text => _messages.Enqueue(('V', text)),
@@ -69,10 +117,18 @@ namespace VaultStaging.Provider
 
         void Wait(Task task)
         {
-            while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(SliceMs))
+            RunspaceCalls.Add(_runspace, _cancel);
+            try
             {
-                Flush();
-                if (Stopping) _cancel.Cancel();
+                while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(SliceMs))
+                {
+                    Flush();
+                    if (Stopping) _cancel.Cancel();
+                }
+            }
+            finally
+            {
+                RunspaceCalls.Remove(_runspace, _cancel);
             }
             Flush();
         }
@@ -104,6 +160,7 @@ namespace VaultStaging.Provider
                     }
                 });
                 bool finished = false;
+                RunspaceCalls.Add(_runspace, _cancel);
                 try
                 {
                     while (true)
@@ -121,6 +178,7 @@ namespace VaultStaging.Provider
                 }
                 finally
                 {
+                    RunspaceCalls.Remove(_runspace, _cancel);
                     if (!finished)
                     {
                         local.Cancel();

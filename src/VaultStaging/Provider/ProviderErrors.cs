@@ -33,14 +33,39 @@ namespace VaultStaging.Provider
         public static VaultException Refused(string errorType, string message, string hint) =>
             new VaultException(VaultFailureKind.Client, errorType, message, hint);
 
-        /// <summary>Copy-Item: not something a provider can do; the message names the cmdlets that can.</summary>
-        public static ErrorRecord CopyNotSupported(string source, string destination, bool upload)
+        /// <summary>Which way a refused Copy-Item or Move-Item went.</summary>
+        public enum Crossing { Upload, Download, Within, MoveOut }
+
+        /// <summary>Copy-Item (and Move-Item off the drive): not something a provider can do; the message names the cmdlets that can.</summary>
+        public static ErrorRecord CopyNotSupported(string source, string destination, Crossing crossing)
         {
-            string message = upload
-                ? $"Copy-Item cannot copy to '{destination}': PowerShell copies only between drives of one provider, and Vault's staging server has no copy of its own. Upload with Send-VaultFile instead: Send-VaultFile -Path {source ?? "<local file>"} -Destination '{destination}'."
-                : $"Copy-Item cannot copy '{source}'{(string.IsNullOrEmpty(destination) ? "" : $" to '{destination}'")}: PowerShell copies only between drives of one provider, and Vault's staging server has no copy of its own. Download with Receive-VaultFile instead: Receive-VaultFile -Path '{source}' -Destination <local folder>; to copy within the staging server, download with Receive-VaultFile and upload again with Send-VaultFile (Move-Item moves within a drive).";
-            var record = new ErrorRecord(new PSNotSupportedException(message), "VaultCopyNotSupported", ErrorCategory.NotImplemented, source);
-            record.ErrorDetails = new ErrorDetails(message);
+            const string between = "PowerShell copies and moves items only between drives of the same provider";
+            string message, hint;
+            switch (crossing)
+            {
+                case Crossing.Upload:
+                    message = $"Copy-Item cannot copy a local file to '{destination}': {between}.";
+                    hint = $"Upload with Send-VaultFile instead: Send-VaultFile -Path <local file> -Destination '{destination}'.";
+                    break;
+                case Crossing.Within:
+                    message = $"Copy-Item cannot copy '{source}' to '{destination}': Vault's staging server has no copy.";
+                    hint = "Move-Item moves items within a drive; to have two copies, download with Receive-VaultFile and upload again with Send-VaultFile.";
+                    break;
+                case Crossing.MoveOut:
+                    message = $"Move-Item cannot move '{source}' to '{destination}': {between}.";
+                    hint = $"Download with Receive-VaultFile instead: Receive-VaultFile -Path '{source}' -Destination <local folder>, then Remove-Item '{source}'.";
+                    break;
+                default:
+                    message = $"Copy-Item cannot copy '{source}'{(string.IsNullOrEmpty(destination) ? "" : $" to '{destination}'")}: {between}.";
+                    hint = $"Download with Receive-VaultFile instead: Receive-VaultFile -Path '{source}' -Destination <local folder>.";
+                    break;
+            }
+            var carrier = new VaultProviderException(new VaultException(VaultFailureKind.Client, "VaultCopyNotSupported", message, hint));
+            var record = new ErrorRecord(carrier, "VaultCopyNotSupported", ErrorCategory.NotImplemented, source ?? destination)
+            {
+                ErrorDetails = new ErrorDetails(message + " " + hint),
+            };
+            carrier.Record = record;
             return record;
         }
     }

@@ -221,10 +221,24 @@ namespace VaultStaging.Provider
 
         /// <summary>Copy-Item within or out of a Vault drive: refused with the cmdlets that do it (see also MakePath).</summary>
         protected override void CopyItem(string path, string copyPath, bool recurse) =>
-            WriteError(Errors.CopyNotSupported(path, copyPath, upload: false));
+            WriteError(Errors.CopyNotSupported(path, copyPath, Errors.Crossing.Within));
 
         /// <summary>Copy-Item from a Vault drive to another provider is refused here, before PowerShell's own less helpful error.</summary>
         protected override object CopyItemDynamicParameters(string path, string destination, bool recurse)
+        {
+            if (!OnThisProvider(destination)) ThrowTerminatingError(Errors.CopyNotSupported(path, destination, Errors.Crossing.Download));
+            return null;
+        }
+
+        /// <summary>Move-Item off the drive: the same pointer to Receive-VaultFile.</summary>
+        protected override object MoveItemDynamicParameters(string path, string destination)
+        {
+            if (!OnThisProvider(destination)) ThrowTerminatingError(Errors.CopyNotSupported(path, destination, Errors.Crossing.MoveOut));
+            return null;
+        }
+
+        /// <summary>Whether a destination as typed resolves to this provider (an unreadable one counts as yes: PowerShell reports it).</summary>
+        bool OnThisProvider(string destination)
         {
             ProviderInfo provider;
             try
@@ -234,11 +248,9 @@ namespace VaultStaging.Provider
             }
             catch (Exception)
             {
-                return null;
+                return true;
             }
-            if (provider != null && provider.ImplementingType != typeof(VaultStagingProvider))
-                ThrowTerminatingError(Errors.CopyNotSupported(path, destination, upload: false));
-            return null;
+            return provider == null || provider.ImplementingType == typeof(VaultStagingProvider);
         }
 
         /// <summary>Waits for a move or delete job; anything but SUCCESS is an error that names the job and its status.</summary>

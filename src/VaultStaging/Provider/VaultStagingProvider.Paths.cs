@@ -38,8 +38,10 @@ namespace VaultStaging.Provider
                 return;
             }
             if (parameters == null || parameters.GetType().FullName != "Microsoft.PowerShell.Commands.CopyItemDynamicParameters") return;
+            // Only the last step names the whole destination: the drive's root joined with the rest.
+            if (ProviderPath.DriveOf(parent) == null) return;
             string destination = ProviderPath.Join(parent, child);
-            ThrowTerminatingError(Errors.CopyNotSupported(null, destination, upload: true));
+            ThrowTerminatingError(Errors.CopyNotSupported(null, destination, Errors.Crossing.Upload));
         }
     }
 }

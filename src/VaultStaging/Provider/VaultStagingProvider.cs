@@ -2,6 +2,7 @@ using System;
 using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Provider;
+using System.Management.Automation.Runspaces;
 using System.Threading;
 using VaultStaging.Commands;
 using VaultStaging.Vault;
@@ -28,12 +29,20 @@ namespace VaultStaging.Provider
         public const string DefaultDriveName = "Vault";
 
         readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        readonly Runspace _runspace = Runspace.DefaultRunspace;
         CallPump _pump;
 
-        CallPump Pump => _pump ?? (_pump = new CallPump(this, _stop.Token));
+        CallPump Pump => _pump ?? (_pump = new CallPump(this, _stop.Token, _runspace));
 
-        /// <summary>Ctrl+C: the call in flight is cancelled (the pump also watches Stopping).</summary>
-        protected override void StopProcessing() => _stop.Cancel();
+        /// <summary>
+        /// Ctrl+C: this instance's call, and every other provider call waiting on Vault in this runspace, is
+        /// cancelled (see RunspaceCalls; the pump also watches Stopping).
+        /// </summary>
+        protected override void StopProcessing()
+        {
+            _stop.Cancel();
+            RunspaceCalls.CancelAll(_runspace);
+        }
 
         // ---- Drives -----------------------------------------------------------------------------------------
 
@@ -166,8 +175,24 @@ namespace VaultStaging.Provider
             return item;
         }
 
-        /// <summary>Writes an item with its provider path (PSPath, PSParentPath, PSChildName, PSIsContainer).</summary>
-        void WriteItem(Target t, StagingItem item) => WriteItemObject(item, t.PathOf(item.Path), item.IsFolder);
+        /// <summary>
+        /// Writes an item with its provider path (PowerShell adds PSPath, PSParentPath, PSChildName,
+        /// PSIsContainer). In PowerShell the item's Path reads as the drive path ("Vault:/u10001400/x.csv"):
+        /// Remove-Item, Get-Content, Rename-Item and Move-Item bind -Path by property name before -LiteralPath
+        /// (PSPath), and a bare staging path would be taken on the current location's drive (the file system,
+        /// most of the time); the drive path also keeps the item's connection for Receive-VaultFile. The
+        /// StagingItem itself keeps the staging path, which StagingPath shows too.
+        /// </summary>
+        void WriteItem(Target t, StagingItem item)
+        {
+            string path = t.PathOf(item.Path);
+            PSObject shown = PSObject.AsPSObject(item);
+            shown.Properties.Remove("Path");
+            shown.Properties.Add(new PSNoteProperty("Path", path));
+            shown.Properties.Remove("StagingPath");
+            shown.Properties.Add(new PSNoteProperty("StagingPath", item.Path));
+            WriteItemObject(shown, path, item.IsFolder);
+        }
 
         /// <summary>Whether a name passes -Filter (a wildcard, without regard to case, as on the file system).</summary>
         bool PassesFilter(string name)
