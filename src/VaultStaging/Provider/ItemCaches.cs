@@ -41,6 +41,17 @@ namespace VaultStaging.Provider
             }
         }
 
+        /// <summary>Whether one recursive listing of this command covered everything below <paramref name="folder"/>.</summary>
+        public bool HasTree(string folder)
+        {
+            lock (_items)
+            {
+                foreach (string root in _deep)
+                    if (StagingPath.IsWithin(folder, root)) return true;
+                return false;
+            }
+        }
+
         /// <summary>Whether this command knows what is at <paramref name="path"/>; <paramref name="item"/> null means nothing is.</summary>
         public bool TryGetItem(string path, out StagingItem item)
         {

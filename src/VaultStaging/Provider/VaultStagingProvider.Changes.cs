@@ -48,7 +48,7 @@ namespace VaultStaging.Provider
                     there.IsFolder ? "New-Item -Force returns the existing folder." : "Remove the file first, or choose another name.");
             }
             string parent = StagingPath.ParentOf(staging);
-            if (Force)
+            if (Force && !IsFolder(t, parent))
             {
                 var maker = new FolderMaker(t.Client);
                 Pump.Run(ctx => maker.EnsureAsync(staging, ctx));
@@ -68,7 +68,7 @@ namespace VaultStaging.Provider
                 throw Errors.Refused("ITEM_NAME_EXISTS", $"An item with the name {t.PathOf(staging)} already exists ({(there.IsFolder ? "a folder" : "a file")}).",
                     there.IsFolder ? "Choose another name." : "New-Item -Force replaces the file; Set-Content replaces its content.");
             string parent = StagingPath.ParentOf(staging);
-            if (Force)
+            if (Force && !IsFolder(t, parent))
             {
                 var maker = new FolderMaker(t.Client);
                 Pump.Run(ctx => maker.EnsureAsync(parent, ctx));
@@ -99,11 +99,13 @@ namespace VaultStaging.Provider
             return item;
         }
 
+        bool IsFolder(Target t, string folder) => folder == null || folder == StagingPath.Root || Lookup(t.At(folder))?.IsFolder == true;
+
         /// <summary>The parent folder must be there (Vault makes no parents): a clear error otherwise.</summary>
         void RequireParent(Target t, string parent, string hint)
         {
             if (parent == null || parent == StagingPath.Root) return;
-            StagingItem folder = Lookup(new Target { Path = t.PathOf(parent), DriveName = t.DriveName, Connection = t.Connection, Staging = parent });
+            StagingItem folder = Lookup(t.At(parent));
             if (folder != null && folder.IsFolder) return;
             throw Errors.Refused(folder == null ? "PathNotFound" : "InvalidArgument",
                 folder == null ? $"The folder {t.PathOf(parent)} does not exist." : $"{t.PathOf(parent)} is a file, not a folder.", hint);
@@ -160,7 +162,7 @@ namespace VaultStaging.Provider
             {
                 Forget(t, t.Staging);
             }
-            WriteItem(t, Moved(item, target));
+            WriteItem(t, Copy(item, target));
         });
 
         /// <summary>
@@ -216,7 +218,7 @@ namespace VaultStaging.Provider
             {
                 Forget(from, from.Staging);
             }
-            WriteItem(to, Moved(item, target));
+            WriteItem(to, Copy(item, target));
         });
 
         /// <summary>Copy-Item within or out of a Vault drive: refused with the cmdlets that do it (see also MakePath).</summary>
@@ -268,14 +270,5 @@ namespace VaultStaging.Provider
             ShortCache.Forget(t.Client);
             (DynamicParameters as VaultCommandScope)?.Listings.For(t.Client).Forget(staging);
         }
-
-        static StagingItem Moved(StagingItem item, string path) => new StagingItem
-        {
-            Kind = item.Kind,
-            Path = path,
-            Name = StagingPath.NameOf(path),
-            Size = item.Size,
-            ModifiedDate = item.ModifiedDate,
-        };
     }
 }

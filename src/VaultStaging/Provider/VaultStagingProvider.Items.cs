@@ -113,7 +113,7 @@ namespace VaultStaging.Provider
         IEnumerable<StagingItem> Children(Target t, bool deep, VaultCommandScope scope)
         {
             Listing listing = scope?.Listings.For(t.Client);
-            if (listing != null && listing.TryGetChildren(t.Staging, out IReadOnlyList<StagingItem> known)) return known;
+            if (listing != null && (!deep || listing.HasTree(t.Staging)) && listing.TryGetChildren(t.Staging, out IReadOnlyList<StagingItem> known)) return known;
             var read = new List<StagingItem>();
             bool keep = listing != null && deep;
             Pump.Stream((ctx, onItem) => t.Client.ListItemsAsync(t.Staging, keep, onItem, ctx), item =>

@@ -126,6 +126,9 @@ namespace VaultStaging.Provider
 
             /// <summary>The provider path of another staging path on the same drive.</summary>
             public string PathOf(string staging) => ProviderPath.Format(DriveName, staging);
+
+            /// <summary>Another staging path on the same drive and connection.</summary>
+            public Target At(string staging) => new Target { Path = PathOf(staging), DriveName = DriveName, Connection = Connection, Staging = staging };
         }
 
         /// <summary>
@@ -186,13 +189,25 @@ namespace VaultStaging.Provider
         void WriteItem(Target t, StagingItem item)
         {
             string path = t.PathOf(item.Path);
-            PSObject shown = PSObject.AsPSObject(item);
-            shown.Properties.Remove("Path");
+            // A copy: PowerShell keeps note properties with the object, and a cached item may be written again
+            // for another drive on the same connection.
+            PSObject shown = PSObject.AsPSObject(Copy(item, item.Path));
             shown.Properties.Add(new PSNoteProperty("Path", path));
-            shown.Properties.Remove("StagingPath");
             shown.Properties.Add(new PSNoteProperty("StagingPath", item.Path));
             WriteItemObject(shown, path, item.IsFolder);
         }
+
+        /// <summary>A copy of an item at <paramref name="path"/> (the same when moved: Vault keeps the date).</summary>
+        static StagingItem Copy(StagingItem item, string path) => new StagingItem
+        {
+            Kind = item.Kind,
+            Path = path,
+            Name = path == item.Path ? item.Name : StagingPath.NameOf(path),
+            Size = item.Size,
+            ModifiedDate = item.ModifiedDate,
+            Md5 = item.Md5,
+            AdditionalFields = item.AdditionalFields,
+        };
 
         /// <summary>Whether a name passes -Filter (a wildcard, without regard to case, as on the file system).</summary>
         bool PassesFilter(string name)
