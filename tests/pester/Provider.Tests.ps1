@@ -454,8 +454,15 @@ Describe 'Two drives on two connections in one runspace' {
 
     It 'makes a drive rooted at a folder, and refuses a root that does not exist' {
         $null = New-PSDrive -Name JaneImports -PSProvider VaultStaging -Root /Jane -Connection $JaneC -Scope Global
-        (Get-ChildItem JaneImports:/).StagingPath | Should -Be '/Jane/j.csv'
+        (Get-PSDrive JaneImports).StagingRoot | Should -Be '/Jane'
+        $item = Get-ChildItem JaneImports:/
+        $item.StagingPath | Should -Be '/Jane/j.csv'
+        $item.Path | Should -Be "JaneImports:$($Sep)j.csv"
         (Get-Item JaneImports:/).StagingPath | Should -Be '/Jane'
+        $item | Get-Content | Should -Be 'j'
+        Set-Location JaneImports:/
+        (Get-ChildItem -Name) | Should -Be 'j.csv'
+        Set-Location $TestDrive
         (Get-CommandError { New-PSDrive -Name Nowhere -PSProvider VaultStaging -Root /no/such -Connection $JaneC }).FullyQualifiedErrorId | Should -BeLike 'PathNotFound*'
     }
 
@@ -570,6 +577,7 @@ Describe 'Drive paths for Send-VaultFile, Receive-VaultFile and Sync-VaultStagin
         @{ Given = 'B:/Bob/b.csv'; Expected = '/Bob/b.csv'; User = 'bob' }
         @{ Given = 'BobHome:/b.csv'; Expected = '/Bob/b.csv'; User = 'bob' }
         @{ Given = 'BobHome:/../..'; Expected = '/Bob'; User = 'bob' }
+        @{ Given = 'VaultStaging\VaultStaging::BobHome:/b.csv'; Expected = '/Bob/b.csv'; User = 'bob' }
         @{ Given = 'VaultStaging\VaultStaging::B:/Bob/'; Expected = '/Bob/'; User = 'bob' }
         @{ Given = 'VaultStaging::/u10001500/x'; Expected = '/u10001500/x'; User = 'admin' }
         @{ Given = 'B:'; Expected = '/'; User = 'bob' }

@@ -48,6 +48,7 @@ namespace VaultStaging.Provider
                 string inner = text.Substring(qualifier + 2);
                 string driveName = ProviderPath.DriveOf(inner);
                 VaultConnection found;
+                string root = StagingPath.Root;
                 if (driveName == null)
                 {
                     found = VaultDriveInfo.RequireDefault();
@@ -56,9 +57,10 @@ namespace VaultStaging.Provider
                 {
                     if (!(FindDrive(sessionState, driveName) is VaultDriveInfo named)) return false;
                     found = named.RequireConnection();
+                    root = named.StagingRoot;
                 }
                 connection = found;
-                stagingPath = WithTrailing(ProviderPath.StagingOf(inner), inner);
+                stagingPath = WithTrailing(StagingPath.Combine(root, ProviderPath.StagingOf(inner)), inner);
                 return true;
             }
 

@@ -7,11 +7,13 @@ namespace VaultStaging.Provider
 {
     /// <summary>
     /// The provider's own paths, as PowerShell hands them to the provider: "Vault:/u10001400/Imports", that is
-    /// the drive's name, a colon and the staging path (with the platform's separator, '/' here, '\' on
-    /// Windows). The drive is part of the path on purpose: PowerShell writes provider-qualified paths
-    /// (PSPath "VaultStaging\VaultStaging::Prod:/x") and passes them on without any drive, so only the path
-    /// itself can say which connection an item piped from a "Prod:" drive belongs to. A path without a drive
-    /// ("VaultStaging::/x") is on the runspace's default connection, as on Vault:.
+    /// the drive's name, a colon and the path below the drive's root, with the platform's separator ('/' here,
+    /// '\' on Windows). They are the drive paths users type; the staging path is the drive's
+    /// VaultDriveInfo.StagingRoot joined with the rest. The drive is part of the path on purpose: PowerShell
+    /// writes provider-qualified paths (PSPath "VaultStaging\VaultStaging::Prod:/x") and passes them on
+    /// without any drive, so only the path itself can say which connection an item piped from a "Prod:" drive
+    /// belongs to. A path without a drive ("VaultStaging::/x") is on the runspace's default connection, as on
+    /// Vault:.
     /// Everything here is lexical (no call to Vault); both '/' and '\' are accepted everywhere.
     /// </summary>
     internal static class ProviderPath

@@ -16,7 +16,7 @@ namespace VaultStaging.Provider
         readonly VaultConnection _connection;
 
         internal VaultDriveInfo(string name, ProviderInfo provider, string stagingRoot, string description, PSCredential credential, VaultConnection connection)
-            : base(name, provider, ProviderPath.Format(name, stagingRoot), description, credential)
+            : base(name, provider, ProviderPath.Format(name, StagingPath.Root), description, credential)
         {
             _connection = connection;
             StagingRoot = StagingPath.Normalize(stagingRoot);

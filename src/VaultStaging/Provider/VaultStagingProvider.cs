@@ -60,14 +60,15 @@ namespace VaultStaging.Provider
             if (drive is VaultDriveInfo ready) return ready;
             VaultConnection connection = (DynamicParameters as VaultDriveParameters)?.Connection;
             string root = drive.Root ?? "";
-            // PowerShell resolves -Root against the current location: in Vault:, "/" arrives as "Vault:/".
+            // PowerShell resolves -Root against the current location: in Vault:, "/x" arrives as "Vault:/x",
+            // a path on that drive (its own root and, without -Connection, its connection).
             string from = ProviderPath.DriveOf(root);
-            if (connection == null && from != null && FindDrive(from) is VaultDriveInfo source && !source.FollowsDefaultConnection)
-                connection = source.Connection;
+            VaultDriveInfo source = from == null ? null : FindDrive(from);
+            if (connection == null && source != null && !source.FollowsDefaultConnection) connection = source.Connection;
             string staging;
             try
             {
-                staging = StagingPath.ValidateAny(ProviderPath.StagingOf(root), "Root");
+                staging = StagingPath.ValidateAny(StagingPath.Combine(source?.StagingRoot ?? StagingPath.Root, ProviderPath.StagingOf(root)), "Root");
             }
             catch (VaultException e)
             {
@@ -122,23 +123,28 @@ namespace VaultStaging.Provider
             public VaultClient Client => Connection.Client;
             public string Staging;
 
+            /// <summary>The staging folder the drive starts at ("/" without a drive).</summary>
+            public string StagingRoot = StagingPath.Root;
+
             public bool IsStagingRoot => Staging == StagingPath.Root;
 
-            /// <summary>The provider path of another staging path on the same drive.</summary>
-            public string PathOf(string staging) => ProviderPath.Format(DriveName, staging);
+            /// <summary>The provider path, which is also the drive path, of another staging path on the same drive.</summary>
+            public string PathOf(string staging) =>
+                ProviderPath.Format(DriveName, "/" + (StagingPath.RelativeTo(staging, StagingRoot) ?? staging.TrimStart('/')));
 
             /// <summary>Another staging path on the same drive and connection.</summary>
-            public Target At(string staging) => new Target { Path = PathOf(staging), DriveName = DriveName, Connection = Connection, Staging = staging };
+            public Target At(string staging) => new Target { Path = PathOf(staging), DriveName = DriveName, Connection = Connection, Staging = staging, StagingRoot = StagingRoot };
         }
 
         /// <summary>
-        /// The connection and staging path of a provider path. No connection (or a closed one) is a terminating
+        /// The connection and staging path of a provider path (the drive's staging root, then the rest). No connection (or a closed one) is a terminating
         /// NotConnected error that says to run Connect-Vault; so is a drive name this provider does not know.
         /// </summary>
         Target Resolve(string path)
         {
             string driveName = ProviderPath.DriveOf(path);
             VaultConnection connection;
+            string root = StagingPath.Root;
             try
             {
                 if (driveName == null)
@@ -153,6 +159,7 @@ namespace VaultStaging.Provider
                             $"'{path}' names the drive {driveName}:, which is not a VaultStaging drive in this session.",
                             "Get-PSDrive -PSProvider VaultStaging lists them; New-PSDrive -PSProvider VaultStaging -Root / -Connection $c makes one.");
                     connection = drive.RequireConnection();
+                    root = drive.StagingRoot;
                 }
             }
             catch (VaultException e)
@@ -160,7 +167,14 @@ namespace VaultStaging.Provider
                 ThrowTerminatingError(Errors.From(e, path));
                 throw;
             }
-            return new Target { Path = path, DriveName = driveName, Connection = connection, Staging = ProviderPath.StagingOf(path) };
+            return new Target
+            {
+                Path = path,
+                DriveName = driveName,
+                Connection = connection,
+                StagingRoot = root,
+                Staging = StagingPath.Combine(root, ProviderPath.StagingOf(path)),
+            };
         }
 
         /// <summary>
