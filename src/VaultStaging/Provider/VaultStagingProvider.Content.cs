@@ -20,8 +20,10 @@ namespace VaultStaging.Provider
             }
             if (item.IsFolder)
                 throw Errors.Refused("InvalidArgument", $"{path} is a folder; Get-Content reads files.", "Get-ChildItem lists a folder.");
+            if (item.Size == null)
+                throw Errors.Refused("HTTP_ERROR", $"Vault listed {path} without its size, so it cannot be read in ranges.", "Download it with Receive-VaultFile.");
             var options = DynamicParameters as VaultContentReaderParameters;
-            return (IContentReader)new StagingContentReader(Pump, t.Client, t.Staging, item.Size ?? 0,
+            return (IContentReader)new StagingContentReader(Pump, t.Client, t.Staging, item.Size.Value,
                 options?.Encoding ?? new UTF8Encoding(false), options != null && options.Raw.IsPresent);
         });
 
