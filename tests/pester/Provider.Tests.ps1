@@ -14,6 +14,8 @@ BeforeDiscovery {
 }
 
 BeforeAll {
+    # Tests cd into drives and into $TestDrive, which Pester deletes after this file: the next file starts here.
+    $script:StartLocation = (Get-Location).Path
     Import-Module (Join-Path $PSScriptRoot 'TestEmulator.psm1') -Force
     $script:ModulePath = Get-TestModulePath
     Import-Module $script:ModulePath -Force
@@ -41,11 +43,11 @@ BeforeAll {
         try { $null = & $Command } catch { return $_ }
         $null
     }
-    # Every error a command writes, in order.
+    # Every error a command writes, in order (the terminating one last).
     function Get-CommandErrors([scriptblock] $Command) {
-        $errs = @()
-        try { $null = & $Command -ErrorVariable +errs 2>$null } catch { $errs += $_ }
-        $errs
+        $ErrorActionPreference = 'Continue'
+        $out = try { & $Command 2>&1 } catch { $_ }
+        @($out | Where-Object { $_ -is [Management.Automation.ErrorRecord] })
     }
     # The staging tree every browsing test starts from, under jane's folder.
     $script:ExtractText = "id,name__v,status__v`n1,Cholecap,active`n2,Gludacta,inactive`n"
@@ -60,7 +62,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Set-Location $TestDrive
+    Set-Location -LiteralPath $StartLocation
     Get-PSDrive -PSProvider VaultStaging -ErrorAction SilentlyContinue | Where-Object Name -ne 'Vault' | Remove-PSDrive -Force -ErrorAction SilentlyContinue
     Disconnect-Vault -ErrorAction SilentlyContinue
     Stop-TestEmulator $script:Emu
