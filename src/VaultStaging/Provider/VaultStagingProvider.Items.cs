@@ -18,8 +18,9 @@ namespace VaultStaging.Provider
 
         bool Answer(string path, Func<Target, bool> question)
         {
-            // The root of the staging server is there, connected or not: cd Vault: works, and the command
-            // that then needs Vault reports the missing connection once, as a terminating error.
+            // A drive's root is taken to be there, connected or not: cd Vault: works, and the command that then
+            // needs Vault reports a missing connection once, as a terminating error (which only this check would
+            // have turned into a second, misleading "Cannot find path").
             string drive = ProviderPath.DriveOf(path);
             if (ProviderPath.StagingOf(path) == StagingPath.Root && (drive == null || FindDrive(drive) != null)) return true;
             try
