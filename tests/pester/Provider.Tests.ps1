@@ -381,6 +381,32 @@ Describe 'Changing as <Name>' -ForEach $Cases {
     }
 }
 
+Describe 'Vault''s failures on the drive' {
+    BeforeAll {
+        Reset-TestEmulator
+        Add-StagedItem '/u10001400/F/a.csv' -Text 'a'
+        Connect-Vault -Vault $Base -Credential $Emu.Users.jane.Credential -MaximumRetryCount 0
+    }
+    AfterAll {
+        $null = Invoke-EmulatorControl -Method Delete -Path faults
+        Disconnect-Vault -ErrorAction SilentlyContinue
+    }
+
+    It 'reports a failed upload of Set-Content (PowerShell would drop an error thrown while it closes the writer)' {
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'http-status'; operation = 'item-create'; status = 400; count = -1 }
+        $e = Get-CommandError { Set-Content Vault:/F/b.csv -Value 'b' }
+        $e.FullyQualifiedErrorId | Should -BeLike 'HTTP_ERROR*'
+        "$e" | Should -Match 'Upload /F/b.csv failed'
+        $null = Invoke-EmulatorControl -Method Delete -Path faults
+    }
+
+    It 'reports a failed listing with Vault''s error type, and the next command works' {
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'http-status'; operation = 'items'; status = 503; count = 1 }
+        (Get-CommandError { Get-ChildItem Vault:/F -Recurse }).FullyQualifiedErrorId | Should -BeLike 'HTTP_ERROR*'
+        (Get-ChildItem Vault:/F -Recurse).Name | Should -Be 'a.csv'
+    }
+}
+
 Describe 'Copy-Item and Move-Item across providers' {
     BeforeAll {
         Reset-TestEmulator

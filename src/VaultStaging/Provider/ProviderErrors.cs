@@ -16,7 +16,10 @@ namespace VaultStaging.Provider
         {
             ErrorRecord plain = VaultCmdlet.ToErrorRecord(e, target);
             var carrier = new VaultProviderException(e);
-            var record = new ErrorRecord(carrier, plain.FullyQualifiedErrorId, plain.CategoryInfo.Category, target)
+            ErrorCategory category = plain.CategoryInfo.Category;
+            if (e.ErrorType == "PathNotFound" || e.ErrorType == "DriveNotFound") category = ErrorCategory.ObjectNotFound;
+            else if (e.ErrorType == "MD5_MISMATCH") category = ErrorCategory.InvalidResult;
+            var record = new ErrorRecord(carrier, plain.FullyQualifiedErrorId, category, target)
             {
                 ErrorDetails = plain.ErrorDetails,
             };
