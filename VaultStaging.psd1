@@ -53,6 +53,11 @@
 - Tab completion of -Id (the active upload sessions, with their paths) and -Vault (vaults connected before).
 - A format file (default tables of sessions and connections), help for every cmdlet (Get-Help, with examples
   that the tests run) and the about_VaultStaging topic.
+- The VaultStaging provider and its drive Vault:, on the runspace's default connection (New-PSDrive -Connection
+  for others): cd, Get-ChildItem (-Recurse in one listing), Get-Item, Test-Path, Resolve-Path, New-Item,
+  Remove-Item, Rename-Item and Move-Item (waited Vault jobs), Get-Content (streamed through ranges) and
+  Set-Content (files up to 50,000,000 bytes), tab completion; Copy-Item points to Send-VaultFile and
+  Receive-VaultFile. about_VaultStaging_Provider.
 - A Vault file staging emulator (tests/VaultStaging.Emulator) to try the module without a vault.
 - Built for PowerShell 7 and Windows PowerShell 5.1 (netstandard2.0); tested here on PowerShell 7.6.9 (Linux) only.
 - build.ps1 tasks Build, Test, Demo, Package and Bench (a benchmark against the emulator).
