@@ -1,3 +1,5 @@
+using System.Linq;
+using System.Collections.Generic;
 using System;
 using System.Management.Automation;
 using VaultStaging.Vault;
@@ -18,6 +20,8 @@ namespace VaultStaging.Commands
         [ArgumentCompleter(typeof(StagingPathCompleter))]
         [AllowEmptyString]
         public string[] Path { get; set; } = { StagingPath.Root };
+
+        protected override IEnumerable<string> StagingPathsGiven => Path;
 
         /// <summary>Everything below the folder, not only its direct contents.</summary>
         [Parameter]
@@ -57,7 +61,7 @@ namespace VaultStaging.Commands
         void List(string given)
         {
             // An empty text is refused like a missing one, rather than taken for the root.
-            string path = StagingPath.ValidateAny(string.IsNullOrWhiteSpace(given) ? null : given, "Path");
+            string path = StagingPath.ValidateAny(string.IsNullOrWhiteSpace(given) ? null : StagingPathOf(given, "Path"), "Path");
             bool read = false;
             try
             {

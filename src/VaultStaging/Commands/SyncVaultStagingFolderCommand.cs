@@ -51,22 +51,25 @@ namespace VaultStaging.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        protected override IEnumerable<string> StagingPathsGiven => new[] { Destination };
+
         protected override void EndProcessing()
         {
-            string local = GetUnresolvedProviderPathFromPSPath(Path);
+            string local = null;
             string staging = null;
             List<LocalEntry> localTree = null;
             var remoteTree = new List<StagingItem>();
             bool rootExists = false;
             RunFor(Path, () =>
             {
+                local = LocalPathOf(Path, "Path");
                 if (File.Exists(local)) throw new VaultInputException("Path", $"'{Path}' is a file; give the local folder to sync.");
                 if (!Directory.Exists(local))
                 {
                     if (Direction == SyncDirection.Upload) throw new VaultInputException("Path", $"The local folder '{Path}' does not exist.");
                     if (ShouldProcess(local, "Create folder")) Directory.CreateDirectory(local);
                 }
-                staging = StagingPath.ValidateAny(Destination, "Destination");
+                staging = StagingPath.ValidateAny(StagingPathOf(Destination, "Destination"), "Destination");
                 localTree = Directory.Exists(local) ? SyncPlanner.ReadLocalTree(local).ToList() : new List<LocalEntry>();
                 StagingItem root = Await(Client.GetItemAsync(staging, CallContext));
                 if (root != null && !root.IsFolder)
