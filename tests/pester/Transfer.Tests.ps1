@@ -260,7 +260,9 @@ Describe 'Transfers take paths on VaultStaging drives' {
         $script:drv = Join-Path $work 'drive'
         $null = New-TestFile -Folder $drv -Name 'one.txt' -Bytes 100 -Seed 70
         $null = New-TestFile -Folder $drv -Name 'sub/two.bin' -Bytes 2000 -Seed 71
+        Push-Location $work
     }
+    AfterAll { Pop-Location }
     AfterEach { Set-Location $work }
 
     It 'sends to Vault:/ and takes items from Get-ChildItem Vault: down the pipeline' {
