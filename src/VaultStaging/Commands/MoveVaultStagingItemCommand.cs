@@ -1,6 +1,5 @@
 using System.Linq;
 using System.Collections.Generic;
-using System;
 using System.Management.Automation;
 using VaultStaging.Vault;
 

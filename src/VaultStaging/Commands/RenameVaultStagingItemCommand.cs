@@ -1,6 +1,4 @@
-using System.Linq;
 using System.Collections.Generic;
-using System;
 using System.Management.Automation;
 using VaultStaging.Vault;
 

@@ -4,7 +4,6 @@ using System.Management.Automation;
 using System.Management.Automation.Provider;
 using System.Management.Automation.Runspaces;
 using System.Threading;
-using VaultStaging.Commands;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Provider
