@@ -46,13 +46,39 @@
 - The upload-session lifecycle: New-VaultUploadSession, Get-VaultUploadSessionPart,
   Complete-VaultUploadSession (-Wait keeps to Vault's one status read per 10 seconds) and
   Remove-VaultUploadSession (ConfirmImpact High, -WhatIf). Create, commit and abort are never sent twice.
-- Send-VaultFile: uploads files of up to 500 GB through resumable upload sessions, parts streamed from disk in
-  order with each part's MD5 checked against Vault's; resumes an interrupted upload by running the same command
-  again; several files at once (-ThrottleLimit); Write-Progress per file and overall.
+- Send-VaultFile: uploads files of up to 500 GB and folder trees (-Recurse): files of at most 50,000,000 bytes
+  in one call checked by MD5 (sent again on a mismatch), larger ones through resumable upload sessions, parts
+  streamed from disk in order with each part's MD5 checked against Vault's (-UploadMethod to choose). Missing
+  staging folders are made. Resumes by running the same command again, continuing only sessions whose parts
+  match the local file; another upload's session is left alone while active (-Force aborts it), an idle one
+  aborted with a warning, another user's never touched. Results say what was checked: Staged, CommitAccepted,
+  CommittedJobUnknown; -Wait waits for the commit jobs together and checks the file is listed with its size.
+  Two local files for one destination are refused before anything is sent. When it returns, nothing it started
+  still runs; after Ctrl+C it names each unfinished session and the commands to resume or abort it.
+- Receive-VaultFile: downloads files and trees (-Recurse) in ranges of 16 MiB, several at once, into a temporary
+  file renamed into place only when complete and checked (Content-Range, size); resumes from the ranges on disk;
+  starts over when the file changed on Vault; never replaces a local file without -Force, skips identical ones,
+  gives files the remote modified date, refuses remote names that would leave the destination; DISK_FULL names
+  the file and removes the partial data.
+- Sync-VaultStagingFolder: makes a staging folder match a local folder or the other way round (-Direction),
+  sending only what is missing, of another size or newer; -Delete removes what the source lacks (asked once);
+  -WhatIf prints the plan; -PassThru returns Sent, Skipped, Deleted and Failed records.
+- At most 10 requests in flight per connection; time limits count from the last byte that moved; WARNING answers
+  become warnings; Vault's execution id ends each of Vault's errors; -ApiVersion is checked against the vault's
+  list at connect time; Connect-Vault closes a replaced default connection that nobody holds.
+- Windows PowerShell 5.1: no Expect: 100-continue, TLS 1.2 added only to an explicit protocol list, a managed MD5
+  where the FIPS policy refuses the platform's, DotNetFrameworkVersion 4.7.2 in the manifest.
+- Staging paths and paths on VaultStaging drives (Vault:/x, Prod:\x) wherever a staging path is taken; tab
+  completion of staging paths.
 - Vault's errors become ErrorRecords whose FullyQualifiedErrorId starts with Vault's error type, with a hint.
 - Tab completion of -Id (the active upload sessions, with their paths) and -Vault (vaults connected before).
 - A format file (default tables of sessions and connections), help for every cmdlet (Get-Help, with examples
   that the tests run) and the about_VaultStaging topic.
+- The VaultStaging provider and its drive Vault:, on the runspace's default connection (New-PSDrive -Connection
+  for others): cd, Get-ChildItem (-Recurse in one listing), Get-Item, Test-Path, Resolve-Path, New-Item,
+  Remove-Item, Rename-Item and Move-Item (waited Vault jobs), Get-Content (streamed through ranges) and
+  Set-Content (files up to 50,000,000 bytes), tab completion; Copy-Item points to Send-VaultFile and
+  Receive-VaultFile. about_VaultStaging_Provider.
 - A Vault file staging emulator (tests/VaultStaging.Emulator) to try the module without a vault.
 - Built for PowerShell 7 and Windows PowerShell 5.1 (netstandard2.0); tested here on PowerShell 7.6.9 (Linux) only.
 - build.ps1 tasks Build, Test, Demo, Package and Bench (a benchmark against the emulator).

@@ -11,7 +11,8 @@
              `dotnet pwsh`). Prints the figures of each suite, then one last line
              `Tests: N passed, N failed`; exits 1 on any failure, a crashed suite included.
       Demo   Build, start the emulator (the seed's three upload sessions), connect, print
-             Get-VaultUploadSession as a table, disconnect, stop the emulator. With -Vault it connects to
+             Get-VaultUploadSession as a table; on the emulator also send a small folder tree, list it
+             and receive it back; disconnect, stop the emulator. With -Vault it connects to
              that vault instead (-Credential, or a prompt).
       Bench  Build, then the benchmark of issue 5 (tests/bench): a markdown table, also in out/bench.md.
       Package Build, then out/package/VaultStaging.<version>.nupkg (PSResourceGet, a local repository).
@@ -256,6 +257,25 @@ function Invoke-DemoTask {
         try {
             Write-Step 'Get-VaultUploadSession | Format-Table -AutoSize'
             Get-VaultUploadSession | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+            if ($emulator) {
+                # The rest of the staging server, on the emulator only: a folder tree up, listed, and back down.
+                $local = Join-Path ([IO.Path]::GetTempPath()) ("vaultstaging-demo-" + [guid]::NewGuid().ToString('N'))
+                try {
+                    $null = New-Item -ItemType Directory -Path (Join-Path $local 'submission/module-2')
+                    Set-Content -Path (Join-Path $local 'submission/cover-letter.txt') -Value 'Cholecap submission 42'
+                    [IO.File]::WriteAllBytes((Join-Path $local 'submission/module-2/summary.pdf'), [byte[]]::new(200000))
+                    Write-Step "Send-VaultFile -Path $local/submission -Recurse -Destination /u10001000/demo -PassThru"
+                    Send-VaultFile -Path (Join-Path $local 'submission') -Recurse -Destination '/u10001000/demo' -PassThru |
+                        Format-Table Destination, Size, Method, Status -AutoSize | Out-String -Width 200 | Write-Host
+                    Write-Step 'Get-VaultStagingItem /u10001000/demo -Recurse'
+                    Get-VaultStagingItem '/u10001000/demo' -Recurse | Format-Table | Out-String -Width 200 | Write-Host
+                    Write-Step "Receive-VaultFile -Path /u10001000/demo -Recurse -Destination $local/back -PassThru"
+                    Receive-VaultFile -Path '/u10001000/demo' -Recurse -Destination (Join-Path $local 'back') -PassThru |
+                        Format-Table Path, Size, Status -AutoSize | Out-String -Width 200 | Write-Host
+                } finally {
+                    Remove-Item -Recurse -Force $local -ErrorAction SilentlyContinue
+                }
+            }
         } finally {
             Disconnect-Vault
         }

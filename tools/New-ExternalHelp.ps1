@@ -1,8 +1,8 @@
 #Requires -Version 7.0
 <#
 .SYNOPSIS
-    Builds the module's help from docs/help: en-US/VaultStaging.dll-Help.xml (MAML) and
-    en-US/about_VaultStaging.help.txt.
+    Builds the module's help from docs/help: en-US/VaultStaging.dll-Help.xml (MAML) and an
+    en-US/about_*.help.txt for every docs/help/about_*.md (about_VaultStaging is required).
 
 .DESCRIPTION
     PlatyPS is not available here, so this is a small generator of its own. It reads docs/help/<Cmdlet>.md
@@ -288,46 +288,49 @@ function Format-Wrapped([string] $Text, [int] $Indent, [int] $Width = 80) {
     if ($line) { $pad + $line }
 }
 
-$aboutLines = (Get-Content -LiteralPath $aboutFile -Encoding utf8) -replace '\r$', ''
-$out = [Collections.Generic.List[string]]::new()
-$inFence = $false
-$para = [Collections.Generic.List[string]]::new()
-$flush = {
-    if ($para.Count) {
-        $joined = ($para | ForEach-Object { $_.Trim() }) -join ' '
-        if ($joined -match '^([-*]|\d+\.)\s') {
-            # a list: one item per bullet, continuation lines hang under the text
-            $items = [regex]::Split($joined, '\s(?=(?:[-*]|\d+\.)\s)')
-            foreach ($item in $items) {
-                $wrapped = @(Format-Wrapped (ConvertTo-PlainText $item) 6)
-                $out.Add('    ' + $wrapped[0].TrimStart())
-                if ($wrapped.Count -gt 1) { $out.AddRange([string[]]$wrapped[1..($wrapped.Count - 1)]) }
+$aboutPaths = foreach ($aboutFile in Get-ChildItem -LiteralPath $SourcePath -Filter 'about_*.md' | Sort-Object Name) {
+    $aboutLines = (Get-Content -LiteralPath $aboutFile.FullName -Encoding utf8) -replace '\r$', ''
+    $out = [Collections.Generic.List[string]]::new()
+    $inFence = $false
+    $para = [Collections.Generic.List[string]]::new()
+    $flush = {
+        if ($para.Count) {
+            $joined = ($para | ForEach-Object { $_.Trim() }) -join ' '
+            if ($joined -match '^([-*]|\d+\.)\s') {
+                # a list: one item per bullet, continuation lines hang under the text
+                $items = [regex]::Split($joined, '\s(?=(?:[-*]|\d+\.)\s)')
+                foreach ($item in $items) {
+                    $wrapped = @(Format-Wrapped (ConvertTo-PlainText $item) 6)
+                    $out.Add('    ' + $wrapped[0].TrimStart())
+                    if ($wrapped.Count -gt 1) { $out.AddRange([string[]]$wrapped[1..($wrapped.Count - 1)]) }
+                }
+            } else {
+                $out.AddRange([string[]]@(Format-Wrapped (ConvertTo-PlainText $joined) 4))
             }
-        } else {
-            $out.AddRange([string[]]@(Format-Wrapped (ConvertTo-PlainText $joined) 4))
+            $out.Add('')
+            $para.Clear()
         }
-        $out.Add('')
-        $para.Clear()
-    }
 }
-foreach ($l in $aboutLines) {
-    if ($l -match '^\s*```') {
-        & $flush
-        $inFence = -not $inFence
-        if (-not $inFence) { $out.Add('') }
-        continue
+    foreach ($l in $aboutLines) {
+        if ($l -match '^\s*```') {
+            & $flush
+            $inFence = -not $inFence
+            if (-not $inFence) { $out.Add('') }
+            continue
+        }
+        if ($inFence) { $out.Add(('        ' + $l).TrimEnd()); continue }
+        if ($l -match '^# (.+)$') { & $flush; $out.Add('TOPIC'); $out.Add("    $($Matches[1].Trim())"); $out.Add(''); continue }
+        if ($l -match '^## (.+)$') { & $flush; $out.Add($Matches[1].Trim().ToUpperInvariant()); continue }
+        if ($l -match '^###+ (.+)$') { & $flush; if ($out.Count -and $out[$out.Count - 1] -ne '') { $out.Add('') }; $out.Add("  $($Matches[1].Trim())"); continue }
+        if ($l -match '^\s*<!--.*-->\s*$') { continue }
+        if ($l.Trim() -eq '') { & $flush; continue }
+        $para.Add($l)
     }
-    if ($inFence) { $out.Add(('        ' + $l).TrimEnd()); continue }
-    if ($l -match '^# (.+)$') { & $flush; $out.Add('TOPIC'); $out.Add("    $($Matches[1].Trim())"); $out.Add(''); continue }
-    if ($l -match '^## (.+)$') { & $flush; $out.Add($Matches[1].Trim().ToUpperInvariant()); continue }
-    if ($l -match '^###+ (.+)$') { & $flush; if ($out.Count -and $out[$out.Count - 1] -ne '') { $out.Add('') }; $out.Add("  $($Matches[1].Trim())"); continue }
-    if ($l -match '^\s*<!--.*-->\s*$') { continue }
-    if ($l.Trim() -eq '') { & $flush; continue }
-    $para.Add($l)
+    & $flush
+    while ($out.Count -and $out[$out.Count - 1] -eq '') { $out.RemoveAt($out.Count - 1) }
+    $aboutPath = Join-Path $culture ($aboutFile.BaseName + '.help.txt')
+    [IO.File]::WriteAllText($aboutPath, ($out -join [Environment]::NewLine) + [Environment]::NewLine, [Text.UTF8Encoding]::new($false))
+    $aboutPath
 }
-& $flush
-while ($out.Count -and $out[$out.Count - 1] -eq '') { $out.RemoveAt($out.Count - 1) }
-$aboutPath = Join-Path $culture "about_$ModuleName.help.txt"
-[IO.File]::WriteAllText($aboutPath, ($out -join [Environment]::NewLine) + [Environment]::NewLine, [Text.UTF8Encoding]::new($false))
 
-Write-Host "Help: $xmlPath ($($commands.Count) cmdlets), $aboutPath"
+Write-Host "Help: $xmlPath ($($commands.Count) cmdlets), $($aboutPaths -join ', ')"

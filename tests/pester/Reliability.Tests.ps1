@@ -68,6 +68,7 @@ Describe 'Bad input' {
         @{ Case = 'two files to one file name'; Parameter = 'Destination'; Run = { Send-VaultFile -Path $small, $small2 -Destination '/x/one.bin' } }
         @{ Case = 'an empty destination'; Parameter = 'Destination'; Run = { Send-VaultFile -Path $small -Destination '' } }
         @{ Case = 'a zero throttle limit'; Parameter = 'ThrottleLimit'; Run = { Send-VaultFile -Path $small -Destination '/x/' -ThrottleLimit 0 } }
+        @{ Case = 'an API version the vault does not offer'; Parameter = 'ApiVersion'; Run = { Connect-Vault -Vault $emu.BaseUrl -Credential $janeCred -ApiVersion v99.1 } }
     ) {
         $null = Invoke-EmulatorControl -Method Delete -Path log
         $caught = @()
@@ -84,7 +85,33 @@ Describe 'Bad input' {
         $text | Should -Match "\b$Parameter\b"
         $text | Should -Not -Match '\s+at \S+\(.*\)'              # no .NET stack trace
         $record.Exception | Should -Not -BeOfType ([NullReferenceException])
-        @(Get-Log | Where-Object { $_.method -notin 'GET' -and $_.operation -ne 'auth' }).Count | Should -Be 0
+        @(Get-Log | Where-Object { $_.method -notin 'GET' -and $_.operation -notin 'auth', 'logout' }).Count | Should -Be 0
+    }
+}
+
+Describe 'Sizes and errors that say what to do' {
+    BeforeAll { Connect-Vault -Vault $emu.BaseUrl -Credential $janeCred }
+
+    It 'refuses a file that API v26.1 cannot hold, before any call, pointing to -ApiVersion v26.2' {
+        # 2000 parts of 50 MiB is what v26.1 takes; one byte more needs v26.2. Sparse: nothing is written.
+        $huge = Join-Path $work 'huge.bin'
+        $stream = [IO.File]::Create($huge); $stream.SetLength(2000L * 50MB + 1); $stream.Dispose()
+        try {
+            $null = Invoke-EmulatorControl -Method Delete -Path log
+            Send-VaultFile -LiteralPath $huge -Destination '/x/' -ErrorVariable refused -ErrorAction SilentlyContinue
+            $refused[0].FullyQualifiedErrorId | Should -BeLike 'InvalidArgument,*'
+            "$($refused[0])" | Should -BeLike '*-ApiVersion v26.2*'
+            @(Get-Log | Where-Object { $_.operation -ne 'auth' -and $_.operation -ne 'versions' }).Count | Should -Be 0
+        } finally {
+            Remove-Item $huge
+        }
+    }
+
+    It "keeps Vault's execution id in the error, where support asks for it" {
+        $bobs = Invoke-EmulatorControl -Method Post -Path sessions -Body @{ owner = 10001500; path = '/u10001500/bob.bin'; size = 10 }
+        Get-VaultUploadSession -Id $bobs.id -ErrorVariable denied -ErrorAction SilentlyContinue
+        $denied[0].FullyQualifiedErrorId | Should -BeLike 'INSUFFICIENT_ACCESS,*'
+        "$($denied[0])" | Should -Match 'Vault execution id [0-9a-f-]{36}\.'
     }
 }
 

@@ -253,3 +253,52 @@ Receive-VaultFile -Path '/dl/resume.bin' -Destination '$target/'
         { Sync-VaultStagingFolder -Path (Join-Path $target 'src') -Destination '/afile.bin' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidArgument*'
     }
 }
+
+Describe 'Transfers take paths on VaultStaging drives' {
+    BeforeAll {
+        Reset-TestEmulator
+        Connect-Jane
+        $script:drv = Join-Path $work 'drive'
+        $null = New-TestFile -Folder $drv -Name 'one.txt' -Bytes 100 -Seed 70
+        $null = New-TestFile -Folder $drv -Name 'sub/two.bin' -Bytes 2000 -Seed 71
+        Push-Location $work
+    }
+    AfterAll { Pop-Location }
+    AfterEach { Set-Location $work }
+
+    It 'sends to Vault:/ and takes items from Get-ChildItem Vault: down the pipeline' {
+        $sent = Send-VaultFile -Path $drv -Recurse -Destination 'Vault:/on-drive/' -PassThru
+        ($sent.Destination | Sort-Object) | Should -Be @('/on-drive/one.txt', '/on-drive/sub/two.bin')
+        $back = Join-Path $work 'from-drive'
+        $got = Get-ChildItem Vault:/on-drive -Recurse -File | Receive-VaultFile -Destination "$back/" -PassThru
+        $got.Count | Should -Be 2
+        Get-TestSha256 (Join-Path $back 'two.bin') | Should -Be (Get-TestSha256 (Join-Path $drv 'sub/two.bin'))
+    }
+
+    It 'syncs to a folder given as a drive path' {
+        $records = Sync-VaultStagingFolder -Path $drv -Destination 'Vault:\synced' -PassThru
+        @($records | Where-Object Action -eq 'Sent').Count | Should -Be 3      # two files and the folder sub
+        (Get-StagedFile '/u10001400/synced/sub/two.bin').exists | Should -BeTrue
+    }
+
+    It "uses the connection of another drive, and refuses to mix two vaults' paths in one command" {
+        $bob = Connect-Vault -Vault $emu.BaseUrl -Credential $emu.Users['bob'].Credential -PassThru
+        Connect-Jane
+        $null = New-PSDrive -Name Bob -PSProvider VaultStaging -Root / -Connection $bob
+        try {
+            (Send-VaultFile -LiteralPath (Join-Path $drv 'one.txt') -Destination 'Bob:/mine/' -PassThru).Destination | Should -Be '/mine/one.txt'
+            (Get-StagedFile '/u10001500/mine/one.txt').exists | Should -BeTrue
+            (Get-StagedFile '/u10001400/mine/one.txt').exists | Should -BeFalse
+            { Receive-VaultFile -Path '/on-drive/one.txt', 'Bob:/mine/one.txt' -Destination (Join-Path $work 'mixed/') -ErrorAction Stop } |
+                Should -Throw -ErrorId 'InvalidArgument*'
+        } finally {
+            Remove-PSDrive Bob
+        }
+    }
+
+    It 'never takes the current location on a Vault: drive for a local folder' {
+        Set-Location Vault:/on-drive
+        { Receive-VaultFile -Path '/on-drive/one.txt' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidArgument*'
+        Set-Location $work
+    }
+}

@@ -60,7 +60,7 @@ Import-Module '$(Get-TestModulePath)'
 Connect-Vault -Vault '$($emu.BaseUrl)' -Credential ([pscredential]::new('$($jane.UserName)', (ConvertTo-SecureString '$($jane.Password)' -AsPlainText -Force)))
 Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed.bin' -UploadMethod UploadSession
 "@
-        $child = Start-Process -FilePath dotnet -ArgumentList @('pwsh', '-NoProfile', '-NonInteractive', '-Command', $script_) -PassThru -RedirectStandardOutput (Join-Path $work 'child.out') -RedirectStandardError (Join-Path $work 'child.err')
+        $child = Start-Process -FilePath dotnet -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $script_) -PassThru -RedirectStandardOutput (Join-Path $work 'child.out') -RedirectStandardError (Join-Path $work 'child.err')
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
         while (@(Get-Log | Where-Object { $_.operation -eq 'upload' -and $_.status -eq 200 }).Count -lt 4) {
             if ([DateTime]::UtcNow -gt $deadline) { $child.Kill($true); throw 'The child never uploaded 4 parts.' }
@@ -91,7 +91,7 @@ Import-Module '$(Get-TestModulePath)'
 Connect-Vault -Vault '$($emu.BaseUrl)' -Credential ([pscredential]::new('$($jane.UserName)', (ConvertTo-SecureString '$($jane.Password)' -AsPlainText -Force)))
 Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-commit.bin' -UploadMethod UploadSession
 "@
-        $child = Start-Process -FilePath dotnet -ArgumentList @('pwsh', '-NoProfile', '-NonInteractive', '-Command', $script_) -PassThru -RedirectStandardOutput (Join-Path $work 'child2.out') -RedirectStandardError (Join-Path $work 'child2.err')
+        $child = Start-Process -FilePath dotnet -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $script_) -PassThru -RedirectStandardOutput (Join-Path $work 'child2.out') -RedirectStandardError (Join-Path $work 'child2.err')
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
         # A fault that a request has taken leaves the list: then the commit is at the vault.
         while (@(foreach ($f in (Invoke-EmulatorControl -Path faults)) { $f }).Count -gt 0) {
@@ -144,6 +144,7 @@ Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-commit.bin' -Up
         $results = Get-ChildItem $folder -File | Send-VaultFile -Destination '/many/' -ThrottleLimit 3 -UploadMethod UploadSession -PassThru
 
         $results.Count | Should -Be 8
+        @(Get-Log | Where-Object operation -eq 'list').Count | Should -Be 1 -Because 'the sessions are listed once for the whole command'
         $active = 0; $peak = 0
         foreach ($entry in Get-Log | Sort-Object seq) {
             if ($entry.operation -eq 'create' -and $entry.status -eq 200) { $active++; $peak = [Math]::Max($peak, $active) }

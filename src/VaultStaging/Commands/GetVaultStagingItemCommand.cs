@@ -1,4 +1,4 @@
-using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using VaultStaging.Vault;
 
@@ -18,6 +18,8 @@ namespace VaultStaging.Commands
         [ArgumentCompleter(typeof(StagingPathCompleter))]
         [AllowEmptyString]
         public string[] Path { get; set; } = { StagingPath.Root };
+
+        protected override IEnumerable<string> StagingPathsGiven => Path;
 
         /// <summary>Everything below the folder, not only its direct contents.</summary>
         [Parameter]
@@ -57,7 +59,7 @@ namespace VaultStaging.Commands
         void List(string given)
         {
             // An empty text is refused like a missing one, rather than taken for the root.
-            string path = StagingPath.ValidateAny(string.IsNullOrWhiteSpace(given) ? null : given, "Path");
+            string path = StagingPath.ValidateAny(string.IsNullOrWhiteSpace(given) ? null : StagingPathOf(given, "Path"), "Path");
             bool read = false;
             try
             {

@@ -1,7 +1,5 @@
-using System;
 using System.Collections.Generic;
 using System.Management.Automation;
-using VaultStaging.Vault;
 
 namespace VaultStaging.Commands
 {

@@ -1,4 +1,5 @@
-using System;
+using System.Linq;
+using System.Collections.Generic;
 using System.Management.Automation;
 using VaultStaging.Vault;
 
@@ -28,6 +29,8 @@ namespace VaultStaging.Commands
         [AllowEmptyString]
         public string Destination { get; set; }
 
+        protected override IEnumerable<string> StagingPathsGiven => (Path ?? new string[0]).Concat(new[] { Destination });
+
         /// <summary>A new name for the item in the destination folder (one item only).</summary>
         [Parameter]
         [AllowEmptyString]
@@ -53,7 +56,7 @@ namespace VaultStaging.Commands
         {
             try
             {
-                _destination = StagingPath.ValidateAny(string.IsNullOrWhiteSpace(Destination) ? null : Destination, "Destination");
+                _destination = StagingPath.ValidateAny(string.IsNullOrWhiteSpace(Destination) ? null : StagingPathOf(Destination, "Destination"), "Destination");
                 if (NewName != null) _newName = StagingPath.ValidateName(NewName, "NewName");
             }
             catch (VaultInputException e)
@@ -76,7 +79,7 @@ namespace VaultStaging.Commands
 
         void MoveOne(string given)
         {
-            string source = StagingPath.ValidateAny(given, "Path", allowRoot: false);
+            string source = StagingPath.ValidateAny(StagingPathOf(given, "Path"), "Path", allowRoot: false);
             string name = _newName ?? StagingPath.NameOf(source);
             string target = StagingPath.Combine(_destination, name);
             if (StagingPath.IsWithin(_destination, source))

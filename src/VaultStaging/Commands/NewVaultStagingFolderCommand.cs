@@ -1,4 +1,4 @@
-using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using VaultStaging.Transfer;
@@ -21,6 +21,8 @@ namespace VaultStaging.Commands
         [AllowEmptyString]
         public string[] Path { get; set; }
 
+        protected override IEnumerable<string> StagingPathsGiven => Path ?? new string[0];
+
         /// <summary>Create missing parent folders, and succeed when the folder already exists.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -33,7 +35,7 @@ namespace VaultStaging.Commands
             {
                 RunFor(given, () =>
                 {
-                    string path = StagingPath.ValidateAny(given, "Path", allowRoot: false);
+                    string path = StagingPath.ValidateAny(StagingPathOf(given, "Path"), "Path", allowRoot: false);
                     if (!ShouldProcess(path, Force ? "Create folder (and any missing parent folders)" : "Create folder")) return;
                     WriteItem(Await(Force ? EnsureAsync(path) : CreateAsync(path)));
                 });

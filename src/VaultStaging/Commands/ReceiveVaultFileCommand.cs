@@ -55,6 +55,8 @@ namespace VaultStaging.Commands
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
         public DateTime? ModifiedDate { get; set; }
 
+        protected override IEnumerable<string> StagingPathsGiven => Path ?? Enumerable.Empty<string>();
+
         readonly List<FileDownloadRequest> _files = new List<FileDownloadRequest>();
         readonly HashSet<string> _seen = new HashSet<string>(StringComparer.Ordinal);
         string _destination;
@@ -64,7 +66,14 @@ namespace VaultStaging.Commands
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
-            _destination = GetUnresolvedProviderPathFromPSPath(string.IsNullOrEmpty(Destination) ? "." : Destination);
+            try
+            {
+                _destination = LocalPathOf(string.IsNullOrEmpty(Destination) ? "." : Destination, "Destination");
+            }
+            catch (VaultInputException e)
+            {
+                ThrowFailure(e, Destination);
+            }
             _destinationIsFolder = Recurse || Directory.Exists(_destination) || string.IsNullOrEmpty(Destination)
                 || Destination.EndsWith("/", StringComparison.Ordinal) || Destination.EndsWith("\\", StringComparison.Ordinal);
             if (File.Exists(_destination) && Recurse)
@@ -78,7 +87,7 @@ namespace VaultStaging.Commands
                 _inputs++;
                 RunFor(path, () =>
                 {
-                    string remote = StagingPath.ValidateAny(path, "Path");
+                    string remote = StagingPath.ValidateAny(StagingPathOf(path, "Path"), "Path");
                     StagingItem item = PipedItem(remote) ?? Await(Client.GetItemAsync(remote, CallContext));
                     if (item == null)
                         throw new VaultException(VaultFailureKind.Vault, "ItemNotFound", $"There is no file or folder at {remote} on the staging server.",

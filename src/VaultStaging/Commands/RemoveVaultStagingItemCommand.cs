@@ -1,4 +1,4 @@
-using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using VaultStaging.Vault;
 
@@ -19,6 +19,8 @@ namespace VaultStaging.Commands
         [AllowEmptyString]
         public string[] Path { get; set; }
 
+        protected override IEnumerable<string> StagingPathsGiven => Path ?? new string[0];
+
         /// <summary>Delete folders with everything in them.</summary>
         [Parameter]
         public SwitchParameter Recurse { get; set; }
@@ -36,7 +38,7 @@ namespace VaultStaging.Commands
 
         void RemoveOne(string given)
         {
-            string path = StagingPath.ValidateAny(given, "Path", allowRoot: false);
+            string path = StagingPath.ValidateAny(StagingPathOf(given, "Path"), "Path", allowRoot: false);
             StagingItem item = ExistingItem(path, "Path");
             if (item.IsFolder && !Recurse)
             {

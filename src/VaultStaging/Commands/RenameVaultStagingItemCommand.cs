@@ -1,4 +1,4 @@
-using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using VaultStaging.Vault;
 
@@ -22,6 +22,8 @@ namespace VaultStaging.Commands
         [AllowEmptyString]
         public string Path { get; set; }
 
+        protected override IEnumerable<string> StagingPathsGiven => new[] { Path };
+
         /// <summary>The new name: a name only, no folder.</summary>
         [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyString]
@@ -39,7 +41,7 @@ namespace VaultStaging.Commands
 
         protected override void ProcessRecord() => RunFor(Path, () =>
         {
-            string source = StagingPath.ValidateAny(Path, "Path", allowRoot: false);
+            string source = StagingPath.ValidateAny(StagingPathOf(Path, "Path"), "Path", allowRoot: false);
             string name = StagingPath.ValidateName(NewName, "NewName");
             string target = StagingPath.Combine(StagingPath.ParentOf(source), name);
             if (target == source)

@@ -73,6 +73,9 @@ namespace VaultStaging.Commands
         readonly List<FileUploadRequest> _files = new List<FileUploadRequest>();
         readonly HashSet<string> _seen = new HashSet<string>(StringComparer.Ordinal);
         bool _destinationChecked;
+        string _destination;
+
+        protected override IEnumerable<string> StagingPathsGiven => new[] { Destination };
 
         protected override void ProcessRecord()
         {
@@ -102,8 +105,9 @@ namespace VaultStaging.Commands
             {
                 if (MyInvocation.BoundParameters.ContainsKey(nameof(PartSize)))
                     PartPlanner.Plan(PartPlanner.MinPartSize, ActiveConnection.ApiVersion, PartSize);
-                if (Recurse || IsFolderDestination) StagingPath.ValidateAny(Destination, "Destination");
-                else StagingPath.ValidateFile(Destination, "Destination");
+                _destination = StagingPathOf(Destination, "Destination");
+                if (Recurse || IsFolderDestination) StagingPath.ValidateAny(_destination, "Destination");
+                else StagingPath.ValidateFile(_destination, "Destination");
             }
             catch (VaultInputException e)
             {
@@ -111,7 +115,7 @@ namespace VaultStaging.Commands
             }
         }
 
-        bool IsFolderDestination => Destination.TrimEnd().EndsWith("/", StringComparison.Ordinal) || Destination.TrimEnd().EndsWith("\\", StringComparison.Ordinal);
+        bool IsFolderDestination => _destination.TrimEnd().EndsWith("/", StringComparison.Ordinal) || _destination.TrimEnd().EndsWith("\\", StringComparison.Ordinal);
 
         protected override void EndProcessing()
         {
@@ -182,7 +186,19 @@ namespace VaultStaging.Commands
         {
             if (ParameterSetName == LiteralPathSet)
             {
-                foreach (string p in LiteralPath) yield return GetUnresolvedProviderPathFromPSPath(p);
+                foreach (string p in LiteralPath)
+                {
+                    string local = null;
+                    try
+                    {
+                        local = LocalPathOf(p, "LiteralPath");
+                    }
+                    catch (VaultInputException e)
+                    {
+                        WriteFailure(e, p);
+                    }
+                    if (local != null) yield return local;
+                }
                 yield break;
             }
             foreach (string p in Path)
@@ -221,13 +237,13 @@ namespace VaultStaging.Commands
                 var folder = new DirectoryInfo(input);
                 return folder.EnumerateFiles("*", SearchOption.AllDirectories)
                     .OrderBy(f => f.FullName, StringComparer.Ordinal)
-                    .Select(f => Request(f, StagingPath.Combine(Destination, RelativePath(folder.FullName, f.FullName))))
+                    .Select(f => Request(f, StagingPath.Combine(_destination, RelativePath(folder.FullName, f.FullName))))
                     .ToList();
             }
             var info = new FileInfo(input);
             if (!info.Exists)
                 throw new VaultInputException("Path", $"Cannot find the file '{input}'.");
-            string destination = IsFolderDestination || Recurse ? StagingPath.Combine(Destination, info.Name) : Destination;
+            string destination = IsFolderDestination || Recurse ? StagingPath.Combine(_destination, info.Name) : _destination;
             return new[] { Request(info, destination) };
         }
 

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Management.Automation;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Commands

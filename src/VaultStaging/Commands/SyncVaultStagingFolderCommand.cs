@@ -52,22 +52,25 @@ namespace VaultStaging.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        protected override IEnumerable<string> StagingPathsGiven => new[] { Destination };
+
         protected override void EndProcessing()
         {
-            string local = GetUnresolvedProviderPathFromPSPath(Path);
+            string local = null;
             string staging = null;
             List<LocalEntry> localTree = null;
             var remoteTree = new List<StagingItem>();
             bool rootExists = false;
             RunFor(Path, () =>
             {
+                local = LocalPathOf(Path, "Path");
                 if (File.Exists(local)) throw new VaultInputException("Path", $"'{Path}' is a file; give the local folder to sync.");
                 if (!Directory.Exists(local))
                 {
                     if (Direction == SyncDirection.Upload) throw new VaultInputException("Path", $"The local folder '{Path}' does not exist.");
                     if (ShouldProcess(local, "Create folder")) Directory.CreateDirectory(local);
                 }
-                staging = StagingPath.ValidateAny(Destination, "Destination");
+                staging = StagingPath.ValidateAny(StagingPathOf(Destination, "Destination"), "Destination");
                 // The local tree is read while the staging tree is listed: the disk and the network at once.
                 Task<List<LocalEntry>> readingLocal = Directory.Exists(local)
                     ? Task.Run(() => SyncPlanner.ReadLocalTree(local).ToList())

@@ -85,6 +85,19 @@ namespace VaultStaging.Commands
         }
 
         /// <summary>
+        /// A local path as a file system path, relative to the current file system location. A path of another
+        /// provider (the current location on a Vault: drive, say) is refused: local files are never looked for
+        /// on the staging server, nor written there by mistake.
+        /// </summary>
+        protected string LocalPathOf(string given, string parameterName)
+        {
+            string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(given, out ProviderInfo provider, out PSDriveInfo _);
+            if (provider.Name == "FileSystem") return resolved;
+            throw new Vault.VaultInputException(parameterName,
+                $"'{given}' is a {provider.Name} path (the current location is {SessionState.Path.CurrentLocation}); give a local folder or file, a file system path such as {SessionState.Path.CurrentFileSystemLocation}.");
+        }
+
+        /// <summary>
         /// A warning that must reach the user even while the pipeline stops (after Ctrl+C its streams are
         /// closed, but the host can still print).
         /// </summary>

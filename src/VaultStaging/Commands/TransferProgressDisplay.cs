@@ -94,7 +94,7 @@ namespace VaultStaging.Commands
                 ParentActivityId = parent,
                 PercentComplete = total > 0 ? (int)Math.Min(100, 100 * done / total) : -1,
             };
-            if (rate > 0 && total > done) record.SecondsRemaining = (int)Math.Min(int.MaxValue, (total - done) / rate);
+            if (rate > 0 && total > done) record.SecondsRemaining = (int)Math.Min(int.MaxValue, Math.Ceiling((total - done) / rate));
             return record;
         }
 

@@ -132,6 +132,8 @@ namespace VaultStaging.Commands
                     && message.IndexOf("-" + input.ParameterName, StringComparison.OrdinalIgnoreCase) < 0)
                     message = "-" + input.ParameterName + ": " + message;
                 if (!string.IsNullOrEmpty(vault.Hint)) message += " " + vault.Hint;
+                // What Veeva support asks for; kept on the error so nobody has to rerun with -Verbose to find it.
+                if (!string.IsNullOrEmpty(vault.ExecutionId)) message += $" (Vault execution id {vault.ExecutionId}.)";
                 // The hint goes into the message itself: Windows PowerShell never shows RecommendedAction, and
                 // PowerShell 7 would show it twice.
                 record.ErrorDetails = new ErrorDetails(message);

@@ -279,7 +279,10 @@ namespace VaultStaging.Transfer
         public string AbortCommand => $"Remove-VaultUploadSession -Id '{Quote(Session.Id)}'";
 
         internal static string ResumeCommandFor(FileUploadRequest request) =>
-            $"Send-VaultFile -LiteralPath '{Quote(request.LocalPath)}' -Destination '{Quote(request.Destination)}'" + (request.Overwrite ? " -Overwrite" : "");
+            $"Send-VaultFile -LiteralPath '{Quote(request.LocalPath)}' -Destination '{Quote(request.Destination)}'"
+            + (request.Method == UploadMethod.UploadSession ? " -UploadMethod UploadSession" : "")
+            + (request.PartSize.HasValue ? " -PartSize " + request.PartSize.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")
+            + (request.Overwrite ? " -Overwrite" : "");
 
         static string Quote(string text) => (text ?? "").Replace("'", "''");
 

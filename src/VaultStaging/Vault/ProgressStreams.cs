@@ -20,6 +20,9 @@ namespace VaultStaging.Vault
         readonly Action _moved;
         readonly bool _leaveOpen;
 
+        /// <summary>Bytes written through this stream.</summary>
+        public long Written { get; private set; }
+
         public ProgressStream(Stream inner, Action moved, bool leaveOpen = false)
         {
             _inner = inner ?? throw new ArgumentNullException(nameof(inner));
@@ -53,6 +56,7 @@ namespace VaultStaging.Vault
             {
                 int n = Math.Min(Slice, count);
                 _inner.Write(buffer, offset, n);
+                Written += n;
                 _moved?.Invoke();
                 offset += n;
                 count -= n;
@@ -65,6 +69,7 @@ namespace VaultStaging.Vault
             {
                 int n = Math.Min(Slice, count);
                 await _inner.WriteAsync(buffer, offset, n, cancellationToken).ConfigureAwait(false);
+                Written += n;
                 _moved?.Invoke();
                 offset += n;
                 count -= n;
@@ -83,16 +88,21 @@ namespace VaultStaging.Vault
         }
     }
 
-    /// <summary>A request body that reports its bytes as they are written to the connection (see <see cref="ProgressStream"/>).</summary>
+    /// <summary>
+    /// A request body that reports its bytes as they are written to the connection (see
+    /// <see cref="ProgressStream"/>), and when it is all written, how many bytes it had.
+    /// </summary>
     internal sealed class ProgressContent : HttpContent
     {
         readonly HttpContent _inner;
         readonly Action _moved;
+        readonly Action<long> _written;
 
-        public ProgressContent(HttpContent inner, Action moved)
+        public ProgressContent(HttpContent inner, Action moved, Action<long> written)
         {
             _inner = inner;
             _moved = moved;
+            _written = written;
             foreach (var header in inner.Headers)
             {
                 if (!string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase))
@@ -100,8 +110,12 @@ namespace VaultStaging.Vault
             }
         }
 
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext context) =>
-            _inner.CopyToAsync(new ProgressStream(stream, _moved, leaveOpen: true));
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext context)
+        {
+            var counting = new ProgressStream(stream, _moved, leaveOpen: true);
+            await _inner.CopyToAsync(counting).ConfigureAwait(false);
+            _written?.Invoke(counting.Written);
+        }
 
         protected override bool TryComputeLength(out long length)
         {

@@ -1,18 +1,14 @@
 using System;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
 namespace VaultStaging.Vault
@@ -246,6 +242,20 @@ namespace VaultStaging.Vault
                 catch (ObjectDisposedException) { }
             }
 
+            /// <summary>
+            /// The request body has left this process, but up to several MiB of it may still sit in the
+            /// network's buffers and drain at the link's rate before Vault can answer. The wait for the
+            /// answer allows for that: the time limit plus the buffered bytes (at most 16 MiB) at 32 KiB/s,
+            /// so a large part on a slow, shared uplink is not timed out over and over.
+            /// </summary>
+            public void BodyWritten(long bytes)
+            {
+                if (Volatile.Read(ref _disposed) != 0) return;
+                double drain = Math.Min(bytes, 16L * 1024 * 1024) / (32.0 * 1024);
+                try { Timeout.CancelAfter(TimeoutValue + TimeSpan.FromSeconds(drain)); }
+                catch (ObjectDisposedException) { }
+            }
+
             /// <summary>A synchronous read of the body cannot see a token: closing the response ends it.</summary>
             public void AbortOnCancel() => _abort = Timeout.Token.Register(() => Response?.Dispose());
 
@@ -283,7 +293,7 @@ namespace VaultStaging.Vault
             HttpContent content = null;
             if (request.Form != null) content = new FormUrlEncodedContent(request.Form);
             else if (request.Content != null) content = request.Content();
-            if (content != null) message.Content = new ProgressContent(content, open.Touch);
+            if (content != null) message.Content = new ProgressContent(content, open.Touch, open.BodyWritten);
             request.AddHeaders?.Invoke(message);
             return message;
         }

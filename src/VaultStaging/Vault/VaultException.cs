@@ -113,7 +113,7 @@ namespace VaultStaging.Vault
         public static string For(string errorType)
         {
             if (errorType != null && Hints.TryGetValue(errorType, out string hint)) return hint;
-            return "See Vault's message above; if it persists, contact the vault's administrator with the execution id from -Verbose.";
+            return "See Vault's message above; if it persists, give the vault's administrator (or Veeva support) the Vault execution id at the end of this message.";
         }
     }
 }

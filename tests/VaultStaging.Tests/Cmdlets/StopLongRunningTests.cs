@@ -109,7 +109,7 @@ public sealed class StopLongRunningTests(EmulatorFixture emulator) : IDisposable
         var session = emulator.State.GetSnapshot().Sessions.Single(s => s.Path.EndsWith("/stop/it's here.bin"));
         string warning = Assert.Single(console.Warnings);
         Assert.Contains($"Upload session {session.Id} stays active", warning);
-        Assert.Contains($"To resume it, run: Send-VaultFile -LiteralPath '{_file}' -Destination '/stop/it''s here.bin'", warning);
+        Assert.Contains($"To resume it, run: Send-VaultFile -LiteralPath '{_file}' -Destination '/stop/it''s here.bin' -UploadMethod UploadSession.", warning.Replace(" (or the same command again).", "."));
         Assert.Contains($"To abort it, run: Remove-VaultUploadSession -Id '{session.Id}'.", warning);
         Assert.Contains("was stopped. Upload session", warning);
     }

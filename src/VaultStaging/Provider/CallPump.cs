@@ -1,0 +1,214 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Management.Automation.Provider;
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Provider
+{
+    /// <summary>
+    /// The provider calls waiting on Vault in each runspace. PowerShell calls some provider methods with a
+    /// context of their own (Get-ChildItem -Recurse asks IsItemContainer that way first), which never hears of
+    /// Ctrl+C; but StopProcessing reaches another instance of the provider in the same runspace (the one that
+    /// gave the command its dynamic parameters), and that instance cancels them all. A runspace runs one
+    /// pipeline at a time (nested ones stop with it), so nothing else is cancelled.
+    /// </summary>
+    internal static class RunspaceCalls
+    {
+        static readonly ConditionalWeakTable<Runspace, HashSet<CancellationTokenSource>> Active =
+            new ConditionalWeakTable<Runspace, HashSet<CancellationTokenSource>>();
+
+        public static void Add(Runspace runspace, CancellationTokenSource call)
+        {
+            if (runspace == null) return;
+            HashSet<CancellationTokenSource> calls = Active.GetValue(runspace, _ => new HashSet<CancellationTokenSource>());
+            lock (calls) calls.Add(call);
+        }
+
+        public static void Remove(Runspace runspace, CancellationTokenSource call)
+        {
+            if (runspace == null || !Active.TryGetValue(runspace, out HashSet<CancellationTokenSource> calls)) return;
+            lock (calls) calls.Remove(call);
+        }
+
+        public static void CancelAll(Runspace runspace)
+        {
+            if (runspace == null || !Active.TryGetValue(runspace, out HashSet<CancellationTokenSource> calls)) return;
+            CancellationTokenSource[] now;
+            lock (calls)
+            {
+                now = new CancellationTokenSource[calls.Count];
+                calls.CopyTo(now);
+            }
+            foreach (CancellationTokenSource call in now)
+            {
+                try { call.Cancel(); }
+                catch (ObjectDisposedException) { }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs the client's calls for one provider call on pool threads while the pipeline thread waits in short
+    /// slices: it writes the client's verbose, debug and warning lines as they come (only the pipeline thread
+    /// may write), and it notices Ctrl+C (the provider's Stopping, or StopProcessing) within 50 ms and cancels
+    /// the call in flight, so even a page that Vault is slow to answer does not hold the prompt.
+    /// </summary>
+    internal sealed class CallPump
+    {
+        const int SliceMs = 50;
+
+        readonly CmdletProvider _provider;
+        readonly CancellationTokenSource _cancel;
+        readonly ConcurrentQueue<(char Kind, string Text)> _messages = new ConcurrentQueue<(char, string)>();
+
+        readonly Runspace _runspace;
+
+        public CallPump(CmdletProvider provider, CancellationToken stop, Runspace runspace)
+        {
+            _provider = provider;
+            _runspace = runspace;
+            _cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            Context = new VaultCallContext(_cancel.Token,
+                text => _messages.Enqueue(('V', text)),
+                text => _messages.Enqueue(('D', text)),
+                text => _messages.Enqueue(('W', text)));
+        }
+
+        /// <summary>What the client calls get: this provider call's cancellation and message sinks.</summary>
+        public VaultCallContext Context { get; }
+
+        public bool IsCancelled => _cancel.IsCancellationRequested;
+
+        bool Stopping
+        {
+            get
+            {
+                try { return _provider.Stopping; }
+                catch (Exception) { return false; }
+            }
+        }
+
+        /// <summary>Runs <paramref name="call"/> and waits for it here; its failure is thrown as it is.</summary>
+        public T Run<T>(Func<VaultCallContext, Task<T>> call)
+        {
+            Task<T> task = Task.Run(() => call(Context));
+            Wait(task);
+            return task.GetAwaiter().GetResult();
+        }
+
+        public void Run(Func<VaultCallContext, Task> call)
+        {
+            Task task = Task.Run(() => call(Context));
+            Wait(task);
+            task.GetAwaiter().GetResult();
+        }
+
+        /// <summary>Waits for a task started earlier (a read-ahead), writing messages and watching for Ctrl+C.</summary>
+        public T Wait<T>(Task<T> task)
+        {
+            Wait((Task)task);
+            return task.GetAwaiter().GetResult();
+        }
+
+        void Wait(Task task)
+        {
+            RunspaceCalls.Add(_runspace, _cancel);
+            try
+            {
+                while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(SliceMs))
+                {
+                    Flush();
+                    if (Stopping) _cancel.Cancel();
+                }
+            }
+            finally
+            {
+                RunspaceCalls.Remove(_runspace, _cancel);
+            }
+            Flush();
+        }
+
+        /// <summary>
+        /// A listing streamed to <paramref name="onItem"/> on this thread as Vault's pages arrive (at most a
+        /// thousand items wait in between). When <paramref name="onItem"/> throws (the pipeline stops, a
+        /// downstream Select-Object -First is satisfied), the listing is cancelled before the exception goes on.
+        /// </summary>
+        public void Stream(Func<VaultCallContext, Func<StagingItem, bool>, Task> list, Action<StagingItem> onItem)
+        {
+            using (var local = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token))
+            using (var queue = new BlockingCollection<StagingItem>(1000))
+            {
+                VaultCallContext ctx = Context.WithCancellation(local.Token);
+                Task producer = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await list(ctx, item =>
+                        {
+                            queue.Add(item, local.Token);
+                            return true;
+                        }).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        queue.CompleteAdding();
+                    }
+                });
+                bool finished = false;
+                RunspaceCalls.Add(_runspace, _cancel);
+                try
+                {
+                    while (true)
+                    {
+                        Flush();
+                        if (Stopping) _cancel.Cancel();
+                        if (queue.TryTake(out StagingItem item, SliceMs))
+                        {
+                            onItem(item);
+                            continue;
+                        }
+                        if (queue.IsCompleted) break;
+                    }
+                    finished = true;
+                }
+                finally
+                {
+                    RunspaceCalls.Remove(_runspace, _cancel);
+                    if (!finished)
+                    {
+                        local.Cancel();
+                        try { producer.Wait(); } catch (Exception) { }
+                    }
+                }
+                Wait(producer);
+                producer.GetAwaiter().GetResult();
+            }
+        }
+
+        /// <summary>Writes the queued lines. Only on the pipeline thread.</summary>
+        public void Flush()
+        {
+            while (_messages.TryDequeue(out var m))
+            {
+                try
+                {
+                    switch (m.Kind)
+                    {
+                        case 'D': _provider.WriteDebug(m.Text); break;
+                        case 'W': _provider.WriteWarning(m.Text); break;
+                        default: _provider.WriteVerbose(m.Text); break;
+                    }
+                }
+                catch (InvalidOperationException)
+                {
+                    // The command can no longer write (it is being disposed): the line is dropped.
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System;
+using System.Management.Automation;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Provider
+{
+    /// <summary>
+    /// For the cmdlets that take staging paths (Send-VaultFile -Destination, Receive-VaultFile -Path,
+    /// Sync-VaultStagingFolder): turns a path on a VaultStaging drive into its connection and staging path,
+    /// so "Vault:/u10001400/Imports/" or "Prod:\x" work wherever "/u10001400/Imports/" does.
+    /// </summary>
+    public static class DrivePaths
+    {
+        /// <summary>
+        /// True when <paramref name="path"/> is on a VaultStaging drive:
+        /// <list type="bullet">
+        /// <item>drive-qualified: "Vault:/u10001400/Imports/", "Prod:\x\y.csv", "Vault:" and "Vault:x" (from the
+        /// drive's current location, as PowerShell reads them);</item>
+        /// <item>provider-qualified, as in an item's PSPath: "VaultStaging\VaultStaging::Prod:/x" or
+        /// "VaultStaging::/x" (no drive: the runspace's default connection).</item>
+        /// </list>
+        /// <paramref name="stagingPath"/> is then the staging path ('/'-rooted, '/'-separated; "." and ".." taken
+        /// lexically, never above the drive's root), with a trailing '/' kept when the path ended with '/' or '\'
+        /// (a folder is meant); wildcards are left as they are. <paramref name="connection"/> is the drive's
+        /// connection (Vault: and drives made without -Connection: the runspace's default, at this moment).
+        /// False, with both null, for anything else: a plain staging path ("/x", "x"), a file-system path, a
+        /// drive of another provider, a drive that does not exist. The caller then treats the text as before.
+        /// </summary>
+        /// <exception cref="VaultException">
+        /// ErrorType NotConnected: the path is on a VaultStaging drive that has no connection (Vault: before
+        /// Connect-Vault) or whose connection was closed. The message says to run Connect-Vault; the cmdlets'
+        /// usual error handling (VaultCmdlet.ToErrorRecord) reports it.
+        /// </exception>
+        public static bool TryResolve(SessionState sessionState, string path, out VaultConnection connection, out string stagingPath)
+        {
+            connection = null;
+            stagingPath = null;
+            if (sessionState == null || string.IsNullOrWhiteSpace(path)) return false;
+            string text = path.Trim();
+
+            int qualifier = text.IndexOf("::", StringComparison.Ordinal);
+            if (qualifier > 0)
+            {
+                string provider = text.Substring(0, qualifier);
+                int slash = provider.LastIndexOf('\\');
+                if (slash >= 0) provider = provider.Substring(slash + 1);
+                if (!string.Equals(provider, VaultStagingProvider.ProviderName, StringComparison.OrdinalIgnoreCase)) return false;
+                string inner = text.Substring(qualifier + 2);
+                string driveName = ProviderPath.DriveOf(inner);
+                VaultConnection found;
+                string root = StagingPath.Root;
+                if (driveName == null)
+                {
+                    found = VaultDriveInfo.RequireDefault();
+                }
+                else
+                {
+                    if (!(FindDrive(sessionState, driveName) is VaultDriveInfo named)) return false;
+                    found = named.RequireConnection();
+                    root = named.StagingRoot;
+                }
+                connection = found;
+                stagingPath = WithTrailing(StagingPath.Combine(root, ProviderPath.StagingOf(inner)), inner);
+                return true;
+            }
+
+            int colon = text.IndexOf(':');
+            if (colon <= 0) return false;
+            string name = text.Substring(0, colon);
+            if (name.IndexOf('/') >= 0 || name.IndexOf('\\') >= 0) return false;
+            if (!(FindDrive(sessionState, name) is VaultDriveInfo drive)) return false;
+            string rest = text.Substring(colon + 1);
+            // "Vault:/x" is from the drive's root; "Vault:" and "Vault:x" from the drive's current location, as
+            // PowerShell reads them. ".." stops at the drive's root, as in PowerShell.
+            bool rooted = rest.StartsWith("/", StringComparison.Ordinal) || rest.StartsWith("\\", StringComparison.Ordinal);
+            string below = ProviderPath.Canonical(rooted ? rest : "/" + (drive.CurrentLocation ?? "") + "/" + rest);
+            string staging = StagingPath.Combine(drive.StagingRoot, below);
+            connection = drive.RequireConnection();
+            stagingPath = WithTrailing(staging, rest);
+            return true;
+        }
+
+        /// <summary>The same with a cmdlet's session state (this.SessionState of a PSCmdlet).</summary>
+        public static bool TryResolve(PSCmdlet cmdlet, string path, out VaultConnection connection, out string stagingPath)
+        {
+            if (cmdlet == null) throw new ArgumentNullException(nameof(cmdlet));
+            return TryResolve(cmdlet.SessionState, path, out connection, out stagingPath);
+        }
+
+        static string WithTrailing(string staging, string typed)
+        {
+            bool trailing = typed.Length > 0 && (typed[typed.Length - 1] == '/' || typed[typed.Length - 1] == '\\');
+            return trailing && staging != StagingPath.Root ? staging + "/" : staging;
+        }
+
+        static PSDriveInfo FindDrive(SessionState sessionState, string name)
+        {
+            try
+            {
+                return sessionState.Drive.Get(name);
+            }
+            catch (DriveNotFoundException)
+            {
+                return null;
+            }
+            catch (ArgumentException)
+            {
+                return null;
+            }
+        }
+    }
+}

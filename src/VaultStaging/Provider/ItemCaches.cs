@@ -1,0 +1,187 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Provider
+{
+    /// <summary>
+    /// What one command (Get-ChildItem, Remove-Item) already listed, per connection, kept in its dynamic
+    /// parameters object (<see cref="VaultCommandScope"/>) and so gone with the command. A recursive listing
+    /// makes a whole subtree known: an item not in it is not there.
+    /// </summary>
+    internal sealed class CommandListings
+    {
+        readonly Dictionary<VaultClient, Listing> _byClient = new Dictionary<VaultClient, Listing>();
+
+        public Listing For(VaultClient client)
+        {
+            lock (_byClient)
+            {
+                if (!_byClient.TryGetValue(client, out Listing listing)) _byClient[client] = listing = new Listing();
+                return listing;
+            }
+        }
+    }
+
+    internal sealed class Listing
+    {
+        readonly Dictionary<string, List<StagingItem>> _children = new Dictionary<string, List<StagingItem>>(StringComparer.Ordinal);
+        readonly Dictionary<string, StagingItem> _items = new Dictionary<string, StagingItem>(StringComparer.Ordinal);
+        readonly List<string> _deep = new List<string>();
+
+        /// <summary>The contents of <paramref name="folder"/> when this command listed them.</summary>
+        public bool TryGetChildren(string folder, out IReadOnlyList<StagingItem> children)
+        {
+            lock (_items)
+            {
+                children = _children.TryGetValue(folder, out List<StagingItem> list) ? list.ToArray() : null;
+                return children != null;
+            }
+        }
+
+        /// <summary>Whether one recursive listing of this command covered everything below <paramref name="folder"/>.</summary>
+        public bool HasTree(string folder)
+        {
+            lock (_items)
+            {
+                foreach (string root in _deep)
+                    if (StagingPath.IsWithin(folder, root)) return true;
+                return false;
+            }
+        }
+
+        /// <summary>Whether this command knows what is at <paramref name="path"/>; <paramref name="item"/> null means nothing is.</summary>
+        public bool TryGetItem(string path, out StagingItem item)
+        {
+            lock (_items)
+            {
+                if (_items.TryGetValue(path, out item)) return true;
+                foreach (string root in _deep)
+                    if (path != root && StagingPath.IsWithin(path, root)) return true;
+                string parent = StagingPath.ParentOf(path);
+                return parent != null && _children.ContainsKey(parent);
+            }
+        }
+
+        /// <summary>A folder's contents, as one listing answered them.</summary>
+        public void AddFolder(string folder, IEnumerable<StagingItem> children)
+        {
+            lock (_items)
+            {
+                var list = new List<StagingItem>();
+                foreach (StagingItem child in children)
+                {
+                    list.Add(child);
+                    _items[child.Path] = child;
+                }
+                _children[folder] = list;
+                if (!_items.ContainsKey(folder)) _items[folder] = StagingItem.Folder(folder);
+            }
+        }
+
+        /// <summary>Everything below <paramref name="root"/>, as one recursive listing answered it.</summary>
+        public void AddTree(string root, IEnumerable<StagingItem> all)
+        {
+            lock (_items)
+            {
+                _children[root] = new List<StagingItem>();
+                if (!_items.ContainsKey(root)) _items[root] = StagingItem.Folder(root);
+                foreach (StagingItem item in all)
+                {
+                    _items[item.Path] = item;
+                    if (item.IsFolder && !_children.ContainsKey(item.Path)) _children[item.Path] = new List<StagingItem>();
+                    string parent = StagingPath.ParentOf(item.Path);
+                    if (parent == null) continue;
+                    if (!_children.TryGetValue(parent, out List<StagingItem> siblings)) _children[parent] = siblings = new List<StagingItem>();
+                    siblings.Add(item);
+                }
+                _deep.Add(root);
+            }
+        }
+
+        /// <summary>After a delete or move: <paramref name="path"/> and everything below it are gone.</summary>
+        public void Forget(string path)
+        {
+            lock (_items)
+            {
+                var gone = new List<string>();
+                foreach (string known in _items.Keys) if (StagingPath.IsWithin(known, path)) gone.Add(known);
+                foreach (string known in gone)
+                {
+                    _items.Remove(known);
+                    _children.Remove(known);
+                }
+                string parent = StagingPath.ParentOf(path);
+                if (parent != null && _children.TryGetValue(parent, out List<StagingItem> siblings))
+                    siblings.RemoveAll(i => i.Path == path);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A few seconds of memory per connection for "what is at this path": PowerShell asks ItemExists and
+    /// IsItemContainer for the same path several times in one command, and tab completion asks again at every
+    /// key press. Listings themselves (Get-ChildItem) always go to Vault. Anything this provider changes
+    /// forgets the whole connection's entries.
+    /// </summary>
+    internal static class ShortCache
+    {
+        internal static TimeSpan Lifetime = TimeSpan.FromSeconds(3);
+        const int MaxEntries = 10000;
+
+        sealed class Entries
+        {
+            public readonly Dictionary<string, (StagingItem Item, long Stamp)> Map = new Dictionary<string, (StagingItem, long)>(StringComparer.Ordinal);
+        }
+
+        static readonly ConditionalWeakTable<VaultClient, Entries> Table = new ConditionalWeakTable<VaultClient, Entries>();
+
+        static long Now => Stopwatch.GetTimestamp();
+        static long LifetimeTicks => (long)(Lifetime.TotalSeconds * Stopwatch.Frequency);
+
+        /// <summary>What was at <paramref name="path"/> a moment ago (<paramref name="item"/> null: nothing).</summary>
+        public static bool TryGet(VaultClient client, string path, out StagingItem item)
+        {
+            item = null;
+            if (!Table.TryGetValue(client, out Entries entries)) return false;
+            lock (entries.Map)
+            {
+                if (!entries.Map.TryGetValue(path, out var entry)) return false;
+                if (Now - entry.Stamp > LifetimeTicks)
+                {
+                    entries.Map.Remove(path);
+                    return false;
+                }
+                item = entry.Item;
+                return true;
+            }
+        }
+
+        public static void Put(VaultClient client, string path, StagingItem item)
+        {
+            Entries entries = Table.GetValue(client, _ => new Entries());
+            lock (entries.Map)
+            {
+                if (entries.Map.Count >= MaxEntries) Prune(entries);
+                if (entries.Map.Count < MaxEntries) entries.Map[path] = (item, Now);
+            }
+        }
+
+        static void Prune(Entries entries)
+        {
+            long now = Now, life = LifetimeTicks;
+            var old = new List<string>();
+            foreach (var pair in entries.Map) if (now - pair.Value.Stamp > life) old.Add(pair.Key);
+            foreach (string key in old) entries.Map.Remove(key);
+        }
+
+        /// <summary>Forgets everything known about the connection (after a change made through it).</summary>
+        public static void Forget(VaultClient client)
+        {
+            if (Table.TryGetValue(client, out Entries entries))
+                lock (entries.Map) entries.Map.Clear();
+        }
+    }
+}

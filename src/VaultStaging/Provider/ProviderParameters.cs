@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Management.Automation;
+using System.Text;
+
+namespace VaultStaging.Provider
+{
+    /// <summary>New-PSDrive -PSProvider VaultStaging: the connection the drive stays on.</summary>
+    public sealed class VaultDriveParameters
+    {
+        /// <summary>The connection of the new drive (Connect-Vault -PassThru). Without it the drive follows the runspace's default connection, as Vault: does.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public VaultConnection Connection { get; set; }
+    }
+
+    /// <summary>
+    /// The dynamic parameters object of one command (Get-ChildItem, Remove-Item): PowerShell keeps it for the
+    /// whole command and hands it to every provider call the command makes, so it also carries the listings
+    /// that command already read. That makes a walk PowerShell does folder by folder (-Include, -Exclude,
+    /// -Name with -Recurse) cost one recursive listing, and the cache ends with the command.
+    /// </summary>
+    public abstract class VaultCommandScope
+    {
+        internal CommandListings Listings { get; } = new CommandListings();
+
+        /// <summary>Whether the command recurses (Get-ChildItem -Recurse / -Depth; Remove-Item -Recurse).</summary>
+        internal bool Recurse { get; set; }
+    }
+
+    /// <summary>Get-ChildItem on a Vault drive: -File and -Directory, as on the file system.</summary>
+    public sealed class VaultChildItemParameters : VaultCommandScope
+    {
+        /// <summary>Files only.</summary>
+        [Parameter]
+        [Alias("af")]
+        public SwitchParameter File { get; set; }
+
+        /// <summary>Folders only.</summary>
+        [Parameter]
+        [Alias("ad")]
+        public SwitchParameter Directory { get; set; }
+
+        internal bool Wants(StagingItem item) =>
+            item.IsFolder ? !File.IsPresent || Directory.IsPresent : !Directory.IsPresent || File.IsPresent;
+    }
+
+    /// <summary>Remove-Item on a Vault drive: no parameters of its own, only the command's listings.</summary>
+    public sealed class VaultRemoveItemParameters : VaultCommandScope
+    {
+    }
+
+    /// <summary>Get-Content on a Vault drive.</summary>
+    public sealed class VaultContentReaderParameters
+    {
+        /// <summary>The text encoding (a BOM in the file wins); UTF-8 when not given.</summary>
+        [Parameter]
+        [EncodingArgumentTransformation]
+        public Encoding Encoding { get; set; }
+
+        /// <summary>The whole file as one string, line breaks kept.</summary>
+        [Parameter]
+        public SwitchParameter Raw { get; set; }
+    }
+
+    /// <summary>Set-Content on a Vault drive.</summary>
+    public sealed class VaultContentWriterParameters
+    {
+        /// <summary>The text encoding; UTF-8 without BOM when not given.</summary>
+        [Parameter]
+        [EncodingArgumentTransformation]
+        public Encoding Encoding { get; set; }
+
+        /// <summary>No line break after each value.</summary>
+        [Parameter]
+        public SwitchParameter NoNewline { get; set; }
+    }
+
+    /// <summary>-Encoding as on the file system: a name (utf8, utf8BOM, utf8NoBOM, ascii, unicode, bigendianunicode, utf32, latin1), a code page number or an Encoding object.</summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    internal sealed class EncodingArgumentTransformationAttribute : ArgumentTransformationAttribute
+    {
+        static readonly Dictionary<string, Func<Encoding>> Names = new Dictionary<string, Func<Encoding>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["utf8"] = () => new UTF8Encoding(false),
+            ["utf8NoBOM"] = () => new UTF8Encoding(false),
+            ["utf8BOM"] = () => new UTF8Encoding(true),
+            ["default"] = () => new UTF8Encoding(false),
+            ["ascii"] = () => new ASCIIEncoding(),
+            ["unicode"] = () => new UnicodeEncoding(false, true),
+            ["bigendianunicode"] = () => new UnicodeEncoding(true, true),
+            ["utf32"] = () => new UTF32Encoding(false, true),
+            ["bigendianutf32"] = () => new UTF32Encoding(true, true),
+            ["latin1"] = () => Encoding.GetEncoding(28591),
+        };
+
+        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+        {
+            object value = inputData is PSObject pso ? pso.BaseObject : inputData;
+            switch (value)
+            {
+                case null:
+                case Encoding _:
+                    return value;
+                case int codePage:
+                    return Encoding.GetEncoding(codePage);
+                case string text:
+                    if (Names.TryGetValue(text.Trim(), out Func<Encoding> make)) return make();
+                    if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int number)) return Encoding.GetEncoding(number);
+                    try
+                    {
+                        return Encoding.GetEncoding(text.Trim());
+                    }
+                    catch (ArgumentException)
+                    {
+                        throw new ArgumentTransformationMetadataException(
+                            $"'{text}' is not an encoding. Use utf8, utf8BOM, utf8NoBOM, ascii, unicode, bigendianunicode, utf32, latin1, a code page number or an encoding name.");
+                    }
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,274 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Text;
+using VaultStaging.Transfer;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Provider
+{
+    // Changing: New-Item, Remove-Item, Rename-Item, Move-Item (the last three are Vault jobs, waited for), and
+    // Copy-Item's refusal. Every change forgets what the short cache knew about the connection.
+    public sealed partial class VaultStagingProvider
+    {
+        /// <summary>New-Item -ItemType Directory (-Force: missing parents too, and an existing folder is fine) or File (-Value, -Force replaces).</summary>
+        protected override void NewItem(string path, string itemTypeName, object newItemValue) => Guard(path, () =>
+        {
+            Target t = Resolve(path);
+            bool folder;
+            switch ((itemTypeName ?? "").Trim().ToLowerInvariant())
+            {
+                case "":
+                case "file":
+                    folder = false;
+                    break;
+                case "directory":
+                case "folder":
+                case "container":
+                    folder = true;
+                    break;
+                default:
+                    throw new VaultInputException("ItemType", $"A Vault drive holds files and folders: -ItemType must be Directory or File, not '{itemTypeName}'.");
+            }
+            string staging = StagingPath.ValidateAny(t.Staging, "Path", allowRoot: false);
+            if (!ShouldProcess(t.PathOf(staging), folder ? "Create folder" : "Create file")) return;
+            StagingItem item = folder ? NewFolder(t, staging) : NewFile(t, staging, newItemValue);
+            ShortCache.Forget(t.Client);
+            if (item != null) WriteItem(t, item);
+        });
+
+        StagingItem NewFolder(Target t, string staging)
+        {
+            StagingItem there = Lookup(t);
+            if (there != null)
+            {
+                if (there.IsFolder && Force) return there;
+                throw Errors.Refused("ITEM_NAME_EXISTS",
+                    $"An item with the name {t.PathOf(staging)} already exists ({(there.IsFolder ? "a folder" : "a file")}).",
+                    there.IsFolder ? "New-Item -Force returns the existing folder." : "Remove the file first, or choose another name.");
+            }
+            string parent = StagingPath.ParentOf(staging);
+            if (Force && !IsFolder(t, parent))
+            {
+                var maker = new FolderMaker(t.Client);
+                Pump.Run(ctx => maker.EnsureAsync(staging, ctx));
+            }
+            else
+            {
+                RequireParent(t, parent, "New-Item -ItemType Directory -Force makes the missing folders too.");
+                Pump.Run(ctx => t.Client.CreateFolderAsync(staging, ctx));
+            }
+            return StagingItem.Folder(staging);
+        }
+
+        StagingItem NewFile(Target t, string staging, object value)
+        {
+            StagingItem there = Lookup(t);
+            if (there != null && (there.IsFolder || !Force))
+                throw Errors.Refused("ITEM_NAME_EXISTS", $"An item with the name {t.PathOf(staging)} already exists ({(there.IsFolder ? "a folder" : "a file")}).",
+                    there.IsFolder ? "Choose another name." : "New-Item -Force replaces the file; Set-Content replaces its content.");
+            string parent = StagingPath.ParentOf(staging);
+            if (Force && !IsFolder(t, parent))
+            {
+                var maker = new FolderMaker(t.Client);
+                Pump.Run(ctx => maker.EnsureAsync(parent, ctx));
+            }
+            else
+            {
+                RequireParent(t, parent, "New-Item -Force makes the missing folders too.");
+            }
+            object raw = value is PSObject pso ? pso.BaseObject : value;
+            byte[] bytes = raw as byte[] ?? new UTF8Encoding(false).GetBytes(raw == null ? "" : LanguagePrimitives.ConvertTo<string>(raw));
+            return Upload(t, staging, bytes, bytes.Length, overwrite: there != null);
+        }
+
+        /// <summary>Sends a small file in one call and checks Vault's MD5 of it against the bytes sent.</summary>
+        internal StagingItem Upload(Target t, string staging, byte[] bytes, int length, bool overwrite)
+        {
+            if (length > VaultClient.MaxDirectFileSize)
+                throw Errors.Refused("EXCEEDS_FILE_MAX_SIZE",
+                    $"{t.PathOf(staging)} would be {length:N0} bytes; a Vault drive writes files of at most {VaultClient.MaxDirectFileSize:N0} bytes.",
+                    "Use Send-VaultFile for larger files: it uploads them in parts.");
+            string local = Md5Hex.Compute(bytes, 0, length);
+            StagingItem item = Pump.Run(ctx => t.Client.UploadFileAsync(staging, length, () => new MemoryStream(bytes, 0, length, writable: false), overwrite, ctx));
+            if (item.Md5 != null && !Md5Hex.AreEqual(item.Md5, local))
+                throw Errors.Refused("MD5_MISMATCH", $"Vault stored {t.PathOf(staging)} with the MD5 {item.Md5}, but the bytes sent have {local}.", "Write the file again.");
+            // Vault answers the path as the request gave it, or from the staging root for some users: keep the user's form.
+            item.Path = staging;
+            item.Name = StagingPath.NameOf(staging);
+            return item;
+        }
+
+        bool IsFolder(Target t, string folder) => folder == null || folder == StagingPath.Root || Lookup(t.At(folder))?.IsFolder == true;
+
+        /// <summary>The parent folder must be there (Vault makes no parents): a clear error otherwise.</summary>
+        void RequireParent(Target t, string parent, string hint)
+        {
+            if (parent == null || parent == StagingPath.Root) return;
+            StagingItem folder = Lookup(t.At(parent));
+            if (folder != null && folder.IsFolder) return;
+            throw Errors.Refused(folder == null ? "PathNotFound" : "InvalidArgument",
+                folder == null ? $"The folder {t.PathOf(parent)} does not exist." : $"{t.PathOf(parent)} is a file, not a folder.", hint);
+        }
+
+        protected override object RemoveItemDynamicParameters(string path, bool recurse) => new VaultRemoveItemParameters { Recurse = recurse };
+
+        /// <summary>
+        /// Remove-Item: one Vault job per item, waited for (Vault allows a status read per job every 10 s). A
+        /// folder with items and no -Recurse never gets here unasked: PowerShell asks first (HasChildItems).
+        /// </summary>
+        protected override void RemoveItem(string path, bool recurse) => Guard(path, () =>
+        {
+            Target t = Resolve(path);
+            if (t.IsStagingRoot)
+                throw Errors.Refused("OPERATION_NOT_ALLOWED", $"{path} is the root of the staging server; it cannot be removed.", "Remove the items in it instead: Remove-Item " + t.PathOf("/") + "* -Recurse.");
+            StagingItem item = Lookup(t);
+            if (item == null)
+            {
+                WriteError(Errors.NotFound(path));
+                return;
+            }
+            if (!ShouldProcess(t.PathOf(t.Staging), item.IsFolder ? "Remove folder" : "Remove file")) return;
+            VaultJob job = Pump.Run(ctx => t.Client.DeleteItemAsync(t.Staging, item.IsFolder && recurse, ctx));
+            try
+            {
+                WaitForJob(t, job, "Remove-Item " + t.PathOf(t.Staging));
+            }
+            finally
+            {
+                Forget(t, t.Staging);
+            }
+        });
+
+        protected override void RenameItem(string path, string newName) => Guard(path, () =>
+        {
+            Target t = Resolve(path);
+            if (t.IsStagingRoot) throw Errors.Refused("OPERATION_NOT_ALLOWED", "The root of the staging server cannot be renamed.", "");
+            string name = StagingPath.ValidateName(newName, "NewName");
+            StagingItem item = Lookup(t);
+            if (item == null)
+            {
+                WriteError(Errors.NotFound(path));
+                return;
+            }
+            string target = StagingPath.Combine(StagingPath.ParentOf(t.Staging), name);
+            if (!ShouldProcess($"Item: {t.PathOf(t.Staging)} Destination: {t.PathOf(target)}", "Rename Item")) return;
+            VaultJob job = Pump.Run(ctx => t.Client.MoveItemAsync(t.Staging, null, name, ctx));
+            try
+            {
+                WaitForJob(t, job, "Rename-Item " + t.PathOf(t.Staging));
+            }
+            finally
+            {
+                Forget(t, t.Staging);
+            }
+            WriteItem(t, Copy(item, target));
+        });
+
+        /// <summary>
+        /// Move-Item within the drive's connection: into an existing folder, or to a new path (a move and a rename
+        /// in one Vault job). Between two connections it is refused (download and upload instead).
+        /// </summary>
+        protected override void MoveItem(string path, string destination) => Guard(path, () =>
+        {
+            Target from = Resolve(path);
+            Target to = Resolve(destination);
+            if (!ReferenceEquals(from.Client, to.Client))
+                throw Errors.Refused("OPERATION_NOT_ALLOWED",
+                    $"Move-Item cannot move {path} to {destination}: the two drives are on different connections ({from.Connection} and {to.Connection}).",
+                    "Download with Receive-VaultFile and upload with Send-VaultFile to copy between vaults or users.");
+            if (from.IsStagingRoot) throw Errors.Refused("OPERATION_NOT_ALLOWED", "The root of the staging server cannot be moved.", "");
+            StagingItem item = Lookup(from);
+            if (item == null)
+            {
+                WriteError(Errors.NotFound(path));
+                return;
+            }
+            StagingItem there = Lookup(to);
+            string newParent, newName;
+            if (there != null && there.IsFolder)
+            {
+                newParent = to.Staging;
+                newName = null;
+            }
+            else if (there != null)
+            {
+                throw Errors.Refused("ITEM_NAME_EXISTS", $"{destination} already exists.", "Remove it first, or move to another name.");
+            }
+            else
+            {
+                newParent = StagingPath.ParentOf(to.Staging);
+                newName = StagingPath.ValidateName(StagingPath.NameOf(to.Staging), "Destination");
+                RequireParent(to, newParent, "Make the folder first: New-Item -ItemType Directory.");
+            }
+            string oldParent = StagingPath.ParentOf(from.Staging);
+            if (newParent == oldParent) newParent = null;
+            if (newName == StagingPath.NameOf(from.Staging)) newName = null;
+            string target = StagingPath.Combine(newParent ?? oldParent, newName ?? StagingPath.NameOf(from.Staging));
+            if (newParent == null && newName == null) return;
+            if (item.IsFolder && StagingPath.IsWithin(target, from.Staging))
+                throw Errors.Refused("OPERATION_NOT_ALLOWED", $"{path} cannot be moved into itself.", "");
+            if (!ShouldProcess($"Item: {from.PathOf(from.Staging)} Destination: {to.PathOf(target)}", "Move Item")) return;
+            VaultJob job = Pump.Run(ctx => from.Client.MoveItemAsync(from.Staging, newParent, newName, ctx));
+            try
+            {
+                WaitForJob(from, job, "Move-Item " + from.PathOf(from.Staging));
+            }
+            finally
+            {
+                Forget(from, from.Staging);
+            }
+            WriteItem(to, Copy(item, target));
+        });
+
+        /// <summary>Copy-Item within or out of a Vault drive: refused with the cmdlets that do it (see also MakePath).</summary>
+        protected override void CopyItem(string path, string copyPath, bool recurse) =>
+            WriteError(Errors.CopyNotSupported(path, copyPath, Errors.Crossing.Within));
+
+        /// <summary>Copy-Item from a Vault drive to another provider is refused here, before PowerShell's own less helpful error.</summary>
+        protected override object CopyItemDynamicParameters(string path, string destination, bool recurse)
+        {
+            if (!OnThisProvider(destination)) ThrowTerminatingError(Errors.CopyNotSupported(path, destination, Errors.Crossing.Download));
+            return null;
+        }
+
+        /// <summary>Move-Item off the drive: the same pointer to Receive-VaultFile.</summary>
+        protected override object MoveItemDynamicParameters(string path, string destination)
+        {
+            if (!OnThisProvider(destination)) ThrowTerminatingError(Errors.CopyNotSupported(path, destination, Errors.Crossing.MoveOut));
+            return null;
+        }
+
+        /// <summary>Whether a destination as typed resolves to this provider (an unreadable one counts as yes: PowerShell reports it).</summary>
+        bool OnThisProvider(string destination)
+        {
+            ProviderInfo provider;
+            try
+            {
+                if (string.IsNullOrEmpty(destination)) provider = SessionState.Path.CurrentLocation.Provider;
+                else SessionState.Path.GetUnresolvedProviderPathFromPSPath(destination, out provider, out PSDriveInfo _);
+            }
+            catch (Exception)
+            {
+                return true;
+            }
+            return provider == null || provider.ImplementingType == typeof(VaultStagingProvider);
+        }
+
+        /// <summary>Waits for a move or delete job; anything but SUCCESS is an error that names the job and its status.</summary>
+        void WaitForJob(Target t, VaultJob job, string what)
+        {
+            VaultJob done = Pump.Run(ctx => t.Client.WaitForJobAsync(job, null, j => ctx.Verbose($"{what}: Vault's job {j.JobId} is {j.Status}."), ctx));
+            if (!done.Succeeded)
+                throw new VaultException(VaultFailureKind.Vault, "JOB_" + (done.Status ?? "UNKNOWN"),
+                    $"{what}: Vault's job {done.JobId} ended {done.Status ?? "without a status"}; nothing may have changed.",
+                    "Check the items with Get-ChildItem, then try again.");
+        }
+
+        void Forget(Target t, string staging)
+        {
+            ShortCache.Forget(t.Client);
+            (DynamicParameters as VaultCommandScope)?.Listings.For(t.Client).Forget(staging);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Security;
+using System.Text;
+using VaultStaging.Vault;
+
+namespace VaultStaging.Tests.Client;
+
+/// <summary>
+/// Answers the emulator does not give (a WARNING envelope, fields of odd types, a next_page loop), from a
+/// stub HTTP handler: the client must turn each into what a user can act on, never a crash.
+/// </summary>
+public sealed class VaultClientAnswerTests
+{
+    private static readonly Uri Vault = new("http://127.0.0.1:9/");
+
+    private sealed class StubHandler(Func<HttpRequestMessage, string> answer) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(answer(request), Encoding.UTF8, "application/json") };
+            response.Headers.Add("X-VaultAPI-UserId", "10001400");
+            response.Headers.Add("X-VaultAPI-ExecutionId", "exec-42");
+            return Task.FromResult(response);
+        }
+    }
+
+    private static async Task<VaultClient> Connect(Func<HttpRequestMessage, string> answer)
+    {
+        var token = new SecureString();
+        foreach (char c in "veeva-vault-test") token.AppendChar(c);
+        var options = new VaultClientOptions { Retry = new RetryPolicy { MaximumRetryCount = 0 } };
+        return await VaultClient.ConnectWithTokenAsync(Vault, token, options, VaultCallContext.None,
+            new StubHandler(r => r.RequestUri!.AbsolutePath == "/api/" ? """{"responseStatus":"SUCCESS","values":{"v26.1":"x"}}""" : answer(r)));
+    }
+
+    [Fact]
+    public async Task A_WARNING_envelope_does_the_call_and_says_its_warnings()
+    {
+        using var client = await Connect(_ => """{"responseStatus":"WARNING","warnings":[{"type":"SOME_WARNING","message":"Folder name was trimmed"}],"data":{"kind":"folder","path":"/x/","name":"x"}}""");
+        var warnings = new List<string>();
+        var item = await client.CreateFolderAsync("/x", new VaultCallContext(CancellationToken.None, warning: warnings.Add));
+        Assert.Equal("/x", item.Path);
+        Assert.Equal("Create the folder /x: Vault warns: Folder name was trimmed (SOME_WARNING)", Assert.Single(warnings));
+    }
+
+    [Fact]
+    public async Task A_job_answer_with_fields_of_odd_types_reads_what_it_can()
+    {
+        using var client = await Connect(_ => """{"responseStatus":"SUCCESS","data":{"id":"7","status":{"weird":true},"created_by":"not a number","created_date":12,"run_end_date":"2020-10-07T18:32:55.000Z"}}""");
+        var job = await client.GetJobAsync(new VaultJob { JobId = 7 }, VaultCallContext.None);
+        Assert.Null(job.Status);
+        Assert.Null(job.CreatedBy);
+        Assert.Null(job.CreatedDate);
+        Assert.Equal(new DateTime(2020, 10, 7, 18, 32, 55, DateTimeKind.Utc), job.RunEndDate!.Value.ToUniversalTime());
+        Assert.False(job.IsFinished);
+    }
+
+    [Fact]
+    public async Task A_next_page_that_leads_back_stops_the_listing_instead_of_looping()
+    {
+        using var client = await Connect(r =>
+            """{"responseStatus":"SUCCESS","responseDetails":{"next_page":"http://127.0.0.1:9/api/v26.1/services/file_staging/upload?cursor=again"},"data":[{"id":"a","path":"/a","size":1}]}""");
+        var e = Assert.Throws<VaultException>(() => client.ListUploadSessions(VaultCallContext.None).Take(100).ToList());
+        Assert.Contains("leads back to a page already read", e.Message);
+    }
+
+    [Fact]
+    public async Task A_failure_keeps_Vaults_execution_id()
+    {
+        using var client = await Connect(_ => """{"responseStatus":"FAILURE","errors":[{"type":"INSUFFICIENT_ACCESS","message":"No."}]}""");
+        var e = await Assert.ThrowsAsync<VaultException>(() => client.GetUploadSessionAsync("x", VaultCallContext.None));
+        Assert.Equal("INSUFFICIENT_ACCESS", e.ErrorType);
+        Assert.Equal("exec-42", e.ExecutionId);
+    }
+
+    [Fact]
+    public async Task An_api_version_the_vault_does_not_offer_is_refused_at_connect_time()
+    {
+        var token = new SecureString();
+        foreach (char c in "veeva-vault-test") token.AppendChar(c);
+        var options = new VaultClientOptions { ApiVersion = "v99.1" };
+        var e = await Assert.ThrowsAsync<VaultInputException>(() => VaultClient.ConnectWithTokenAsync(Vault, token, options, VaultCallContext.None,
+            new StubHandler(_ => """{"responseStatus":"SUCCESS","values":{"v25.3":"x","v26.1":"y","v26.2":"z"}}""")));
+        Assert.Equal("ApiVersion", e.ParameterName);
+        Assert.Contains("offers v25.3, v26.1, v26.2", e.Message);
+        Assert.Contains("-ApiVersion v26.2", e.Message);
+    }
+}
