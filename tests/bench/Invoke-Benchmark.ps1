@@ -851,17 +851,31 @@ try {
             }
             Get-Median $times
         }
+        # Diagnostic: the module's client called directly (no cmdlet, no PowerShell output), through the
+        # connection's internal Client: what the module's own code costs, apart from PowerShell's.
+        $listClient = {
+            $connection = Get-VaultConnection
+            $client = $connection.GetType().GetProperty('Client', [Reflection.BindingFlags]'NonPublic,Instance').GetValue($connection)
+            $none = [VaultStaging.Vault.VaultCallContext]::None
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            for ($i = 0; $i -lt $listCalls; $i++) {
+                $list = [Linq.Enumerable]::ToList($client.ListUploadSessions($none))
+                if ($list.Count -ne $listCount) { throw "VaultClient.ListUploadSessions returned $($list.Count) sessions, not $listCount." }
+            }
+            $watch.Elapsed.TotalMilliseconds
+        }
         # Warm-up (JIT of the module, PowerShell and the emulator, connections) for at least 2 s each, as the
         # floor warms up in its own process (>= 1 s), then rounds in rotating order. Without it the first
         # rounds measure tiered JIT: 0.5 s of warm-up left the module at 4.6 ms a call, 10 s at 0.8 ms.
-        foreach ($warm in $listModule, $listScript) {
+        foreach ($warm in $listModule, $listScript, $listClient) {
             $watch = [Diagnostics.Stopwatch]::StartNew()
             do { $null = & $warm } while (-not $Smoke -and $watch.Elapsed.TotalSeconds -lt 2)
         }
         $null = & $firstModule; $null = & $firstScript
-        $r = Invoke-Rounds $Config.ListRounds @('module', 'script', 'floor') {
+        $r = Invoke-Rounds $Config.ListRounds @('module', 'script', 'floor', 'client') {
             param($who, $round)
             switch ($who) {
+                'client' { [pscustomobject]@{ Ms = (& $listClient); First = $null } }
                 'module' { [pscustomobject]@{ Ms = (& $listModule); First = (& $firstModule) } }
                 'script' { [pscustomobject]@{ Ms = (& $listScript); First = (& $firstScript) } }
                 'floor' {
@@ -877,6 +891,8 @@ try {
         Set-Cell $case 'C# HttpClient + System.Text.Json (floor)' $C.Key ('{0}; {1:N2} ms/call' -f (Format-Ms (Get-Ms $r.floor)), ($f / $listCalls))
         Set-Cell $case 'module ÷ Invoke-RestMethod loop' $C.Key (Format-Ratio ($m / $s)) '≤ 0.5 ×' (($m / $s) -le 0.5)
         Set-Cell $case 'module ÷ floor' $C.Key (Format-Ratio ($m / $f)) '≤ 1.5 ×' (($m / $f) -le 1.5)
+        $cl = Get-Median (Get-Ms $r.client)
+        Set-Cell $case '… diagnostic: the module''s client alone (VaultClient.ListUploadSessions, no cmdlet, no output)' $C.Key ('{0}; {1:N2} ms/call = {2} the floor' -f (Format-Ms (Get-Ms $r.client)), ($cl / $listCalls), (Format-Ratio ($cl / $f)))
         Set-Cell $case 'time to first object: module / script / floor' $C.Key ('{0:N2} / {1:N2} / {2:N2} ms' -f (Get-MedianOf $r.module First), (Get-MedianOf $r.script First), (Get-MedianOf $r.floor First))
 
         # 7b. One 1 GiB upload vs the floor

@@ -31,7 +31,9 @@ namespace VaultStaging.Vault
         internal async Task ReadPagesAsync<T>(VaultRequest firstPage, Func<JsonReader, T> readItem, Func<T, string> keyOf, Func<T, bool> onItem, VaultCallContext ctx)
         {
             ThrowIfDisposed();
-            using (var listing = new Listing<T>(this, firstPage, readItem, keyOf, ctx))
+            // Items go to onItem, which may only queue them for another thread (the provider's pump): taking one is
+            // not yet handing it out to the user, so page 2 is asked for only once page 1 has been read.
+            using (var listing = new Listing<T>(this, firstPage, readItem, keyOf, ctx) { AskSecondPageEarly = false })
             {
                 while (await listing.MoveNextAsync().ConfigureAwait(false))
                     if (!onItem(listing.Current)) return;
@@ -51,7 +53,9 @@ namespace VaultStaging.Vault
         /// this page is still being read and handed out. Its round trip then overlaps this page's transfer
         /// and the consumer's work instead of following them. The first item of a page always comes out
         /// before the next page is asked for (so <c>Select-Object -First 1</c> asks for one page), and at most
-        /// two pages are open at once: the one being read and the next, whose answer waits unread.
+        /// two pages are open at once: the one being read and the next, whose answer waits unread. For a
+        /// consumer that only queues the items (<see cref="ReadPagesAsync{T}"/>) page 2 is asked for once page 1
+        /// has been read, so the first item reaches the user before it; later pages are asked for early.
         /// </para>
         /// </summary>
         sealed class Listing<T> : IDisposable
@@ -90,6 +94,12 @@ namespace VaultStaging.Vault
             }
 
             public T Current { get; private set; }
+
+            /// <summary>
+            /// Whether page 2 may be asked for early too (the consumer took an item of page 1 and asks for more).
+            /// True when the consumer is the user's pipeline; false when taking an item only queues it.
+            /// </summary>
+            public bool AskSecondPageEarly { get; set; } = true;
 
             public async Task<bool> MoveNextAsync()
             {
@@ -162,6 +172,7 @@ namespace VaultStaging.Vault
             void AskNextPageEarly()
             {
                 if (_page == null || _next != null || _handedOutOfPage == 0 || _toSkip > 0) return;
+                if (_pages < 2 && !AskSecondPageEarly) return;
                 string link = _page.NextPageLinkSoFar;
                 if (string.IsNullOrEmpty(link)) return;
                 VaultRequest request;
@@ -330,34 +341,72 @@ namespace VaultStaging.Vault
                 }, _retry, _ctx).ConfigureAwait(false);
             }
 
+            /// <summary>
+            /// An answer this small (a list of upload sessions, a short page) is read whole with one wait, then
+            /// parsed from memory without more: no task per token, no JToken per item. Larger ones (a page of
+            /// 1,000 items) stream, each item handed out as it arrives.
+            /// </summary>
+            const long WholeBodyLimit = 64 * 1024;
+
+            static readonly Task<bool> True = Task.FromResult(true);
+            static readonly Task<bool> False = Task.FromResult(false);
+
+            bool _inMemory;
+
             async Task OpenAsync(string session)
             {
                 _open = await _client.OpenAsync(_request, _ctx, session).ConfigureAwait(false);
-                _text = new StreamReader(_open.Body, Encoding.UTF8, false, 16 * 1024);
+                Stream body = _open.Body;
+                long? length = _open.Response.Content?.Headers.ContentLength;
+                _inMemory = length.HasValue && length.Value <= WholeBodyLimit;
+                if (_inMemory)
+                {
+                    var whole = new MemoryStream((int)length.Value);
+                    await body.CopyToAsync(whole, 16 * 1024, Token).ConfigureAwait(false);
+                    whole.Position = 0;
+                    body = whole;
+                }
+                _text = new StreamReader(body, Encoding.UTF8, false, 16 * 1024);
                 _json = VaultJson.CreateReader(_text);
                 _envelope = new JObject();
                 _inData = false;
                 _items = 0;
-                if (!await _json.ReadAsync(Token).ConfigureAwait(false) || _json.TokenType != JsonToken.StartObject)
+                if (!await ReadTokenAsync().ConfigureAwait(false) || _json.TokenType != JsonToken.StartObject)
                     throw new JsonReaderException("The answer is not a JSON object.");
             }
 
             CancellationToken Token => _open.Timeout.Token;
 
+            Task<bool> ReadTokenAsync() => _inMemory ? (_json.Read() ? True : False) : _json.ReadAsync(Token);
+
+            Task<JToken> ReadValueAsync() => _inMemory ? Task.FromResult(JToken.ReadFrom(_json)) : JToken.ReadFromAsync(_json, Token);
+
             async Task<bool> ReadOnAsync()
             {
                 while (true)
                 {
-                    if (!await _json.ReadAsync(Token).ConfigureAwait(false)) throw new JsonReaderException("The answer ended before its JSON object was complete.");
+                    if (!await ReadTokenAsync().ConfigureAwait(false)) throw new JsonReaderException("The answer ended before its JSON object was complete.");
                     if (_inData)
                     {
                         if (_json.TokenType == JsonToken.EndArray) { _inData = false; continue; }
-                        // The item is read whole without blocking, then parsed from memory.
-                        JToken raw = await JToken.ReadFromAsync(_json, Token).ConfigureAwait(false);
-                        using (JsonReader item = raw.CreateReader())
+                        if (_inMemory)
                         {
-                            item.Read();
-                            Current = _readItem(item);
+                            // Everything is in memory: the item is parsed straight from the answer's reader.
+                            int depth = _json.Depth;
+                            bool isObject = _json.TokenType == JsonToken.StartObject;
+                            Current = _readItem(_json);
+                            if (isObject && (_json.TokenType != JsonToken.EndObject || _json.Depth != depth))
+                                throw new JsonReaderException("An item of the answer was not read to its end.");
+                        }
+                        else
+                        {
+                            // The item is read whole without blocking, then parsed from memory.
+                            JToken raw = await JToken.ReadFromAsync(_json, Token).ConfigureAwait(false);
+                            using (JsonReader item = raw.CreateReader())
+                            {
+                                item.Read();
+                                Current = _readItem(item);
+                            }
                         }
                         _items++;
                         return true;
@@ -368,19 +417,19 @@ namespace VaultStaging.Vault
                         return false;
                     }
                     string name = (string)_json.Value;
-                    await _json.ReadAsync(Token).ConfigureAwait(false);
+                    await ReadTokenAsync().ConfigureAwait(false);
                     if (name == "data" && _json.TokenType == JsonToken.StartArray && VaultJson.AsString(_envelope["responseStatus"]) != "FAILURE")
                     {
                         _inData = true;
                         continue;
                     }
-                    _envelope[name] = await JToken.ReadFromAsync(_json, Token).ConfigureAwait(false);
+                    _envelope[name] = await ReadValueAsync().ConfigureAwait(false);
                 }
             }
 
             async Task FinishAsync()
             {
-                if (await _json.ReadAsync(Token).ConfigureAwait(false)) throw new JsonReaderException("Unexpected content after the JSON object.");
+                if (await ReadTokenAsync().ConfigureAwait(false)) throw new JsonReaderException("Unexpected content after the JSON object.");
                 _client.ThrowIfFailure(_envelope, _open);
                 ReportWarnings(_envelope, _request.Description, _ctx);
                 NextPageLink = VaultJson.AsString((_envelope["responseDetails"] as JObject)?["next_page"]);

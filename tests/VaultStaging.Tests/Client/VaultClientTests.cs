@@ -388,6 +388,37 @@ public sealed class VaultClientTests
     }
 
     [Fact]
+    public async Task A_listing_whose_items_only_go_to_a_queue_asks_for_page_2_once_page_1_is_read_and_later_pages_early()
+    {
+        // ListItemsAsync's onItem may only queue an item for another thread (the provider's pump), so taking it is
+        // not handing it to the user: page 2 waits for page 1 to be read. Page 3 is asked for early again.
+        _emu.State.CreateItemsBulk($"{JanePath}/queued", folders: 0, filesPerFolder: 9);
+        using var client = await Jane();
+        var paths = new List<string>();
+        var cursorPagesSeen = new List<int>();
+        await client.ListItemsAsync("/queued", false, item =>
+        {
+            paths.Add(item.Path!);
+            // This runs on a pool thread, as do the emulator and the early request: waits are long enough for
+            // the pool to add a thread. Inside page 1: time for a page asked for early to show in the log.
+            if (paths.Count == 2)
+            {
+                Thread.Sleep(500);
+                cursorPagesSeen.Add(CursorPages().Count);
+            }
+            // Inside page 2: page 3 shows up although this page is not read to its end.
+            if (paths.Count == 5)
+            {
+                SpinWait.SpinUntil(() => CursorPages().Count >= 2, TimeSpan.FromSeconds(10));
+                cursorPagesSeen.Add(CursorPages().Count);
+            }
+            return true;
+        }, VaultCallContext.None, pageSize: 3);
+        Assert.Equal(Enumerable.Range(1, 9).Select(i => $"/queued/file-{i:D5}.bin"), paths);
+        Assert.Equal([0, 2], cursorPagesSeen); // inside page 1: none yet; inside page 2: page 3 asked for already
+    }
+
+    [Fact]
     public async Task A_page_asked_for_early_that_fails_is_retried_and_no_item_is_lost_or_repeated()
     {
         _emu.State.CreateItemsBulk($"{JanePath}/retry", folders: 0, filesPerFolder: 6);
