@@ -14,7 +14,8 @@
              Get-VaultUploadSession as a table; on the emulator also send a small folder tree, list it
              and receive it back; disconnect, stop the emulator. With -Vault it connects to
              that vault instead (-Credential, or a prompt).
-      Bench  Build, then the benchmark of issue 5 (tests/bench): a markdown table, also in out/bench.md.
+      Bench  Build, then the benchmark (tests/bench, issues 5 and 14): every row on a simulated network
+             (40 ms, 100 Mbit/s per connection) and on loopback; a markdown table, also in out/bench.md.
       Package Build, then out/package/VaultStaging.<version>.nupkg (PSResourceGet, a local repository).
 
     To add a task: write a function, add it to $Tasks with what it depends on, and to the ValidateSet.
@@ -288,7 +289,7 @@ function Invoke-DemoTask {
 }
 
 function Invoke-BenchTask {
-    Write-Step 'Benchmark against the emulator (about 2-3 minutes on 2 cores)'
+    Write-Step 'Benchmark against the emulator, network profile and loopback (about 11 minutes on 2 cores)'
     $table = Join-Path $OutRoot 'bench.md'
     Invoke-Native 'the benchmark' { dotnet pwsh -NoProfile -File (Join-Path $Root 'tests/bench/Invoke-Benchmark.ps1') -OutFile $table }
 }
