@@ -135,11 +135,14 @@ namespace VaultStaging.Provider
 
         /// <summary>
         /// A listing streamed to <paramref name="onItem"/> on this thread as Vault's pages arrive (at most a
-        /// thousand items wait in between). When <paramref name="onItem"/> throws (the pipeline stops, a
-        /// downstream Select-Object -First is satisfied), the listing is cancelled before the exception goes on.
+        /// thousand items wait in between). <paramref name="list"/> also gets whether onItem has had the first
+        /// item yet (so the listing may ask for its next page early). When <paramref name="onItem"/> throws (the
+        /// pipeline stops, a downstream Select-Object -First is satisfied), the listing is cancelled before the
+        /// exception goes on.
         /// </summary>
-        public void Stream(Func<VaultCallContext, Func<StagingItem, bool>, Task> list, Action<StagingItem> onItem)
+        public void Stream(Func<VaultCallContext, Func<StagingItem, bool>, Func<bool>, Task> list, Action<StagingItem> onItem)
         {
+            int shown = 0;
             using (var local = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token))
             using (var queue = new BlockingCollection<StagingItem>(1000))
             {
@@ -152,7 +155,7 @@ namespace VaultStaging.Provider
                         {
                             queue.Add(item, local.Token);
                             return true;
-                        }).ConfigureAwait(false);
+                        }, () => Volatile.Read(ref shown) == 1).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -170,6 +173,7 @@ namespace VaultStaging.Provider
                         if (queue.TryTake(out StagingItem item, SliceMs))
                         {
                             onItem(item);
+                            Volatile.Write(ref shown, 1);
                             continue;
                         }
                         if (queue.IsCompleted) break;

@@ -80,7 +80,7 @@ namespace VaultStaging.Provider
                 foreach (StagingItem item in known) Take(item);
                 return;
             }
-            Pump.Stream((ctx, onItem) => t.Client.ListItemsAsync(t.Staging, deep, onItem, ctx), Take);
+            Pump.Stream((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, deep, onItem, ctx, firstItemShown: shown), Take);
         });
 
         /// <summary>How many folders down from <paramref name="folder"/> an item is (0: a direct child).</summary>
@@ -117,7 +117,7 @@ namespace VaultStaging.Provider
             if (listing != null && (!deep || listing.HasTree(t.Staging)) && listing.TryGetChildren(t.Staging, out IReadOnlyList<StagingItem> known)) return known;
             var read = new List<StagingItem>();
             bool keep = listing != null && deep;
-            Pump.Stream((ctx, onItem) => t.Client.ListItemsAsync(t.Staging, keep, onItem, ctx), item =>
+            Pump.Stream((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, keep, onItem, ctx, firstItemShown: shown), item =>
             {
                 if (item.Path != t.Staging) read.Add(item);
             });

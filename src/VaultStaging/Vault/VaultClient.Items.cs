@@ -48,13 +48,30 @@ namespace VaultStaging.Vault
             }
         }
 
-        /// <summary>The same for pool threads: <paramref name="onItem"/> gets each item as it is read and returns false to stop.</summary>
-        public async Task ListItemsAsync(string path, bool recursive, Func<StagingItem, bool> onItem, VaultCallContext ctx, int pageSize = MaxItemsPerPage)
+        /// <summary>
+        /// The same for pool threads: <paramref name="onItem"/> gets each item as it is read and returns false to
+        /// stop. When onItem only queues the items for another thread, <paramref name="firstItemShown"/> says
+        /// when the user has the first one (page 2 is asked for early only then).
+        /// </summary>
+        public async Task ListItemsAsync(string path, bool recursive, Func<StagingItem, bool> onItem, VaultCallContext ctx, int pageSize = MaxItemsPerPage, Func<bool> firstItemShown = null)
         {
-            // Asked first, not with the first page as ListItems does: onItem runs on a pool thread, which must
-            // not block waiting for the probe (on 2 cores that starves the pool for half a second).
-            bool isAdmin = await IsAdminAsync(ctx).ConfigureAwait(false);
-            await ReadPagesAsync(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, i => onItem(InRequestForm(i, isAdmin)), ctx).ConfigureAwait(false);
+            // Asked with the first page, as ListItems does; the first item is handed out once the answer is in,
+            // awaited, never waited for on a pool thread (on 2 cores that starves the pool for half a second).
+            Task<bool> admin = IsAdminAsync(ctx);
+            try
+            {
+                await ReadPagesAsync(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path,
+                    i => onItem(InRequestForm(i, admin.Result)), ctx, firstItemShown, beforeFirstItem: admin).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Never left running (or its failure unobserved) when the listing ends early or fails.
+                if (!admin.IsCompleted)
+                {
+                    try { await admin.ConfigureAwait(false); }
+                    catch (Exception) { }
+                }
+            }
         }
 
         /// <summary>

@@ -27,16 +27,29 @@ namespace VaultStaging.Vault
             }
         }
 
-        /// <summary>The same listing for pool threads, which never wait on the network: <paramref name="onItem"/> returns false to stop.</summary>
-        internal async Task ReadPagesAsync<T>(VaultRequest firstPage, Func<JsonReader, T> readItem, Func<T, string> keyOf, Func<T, bool> onItem, VaultCallContext ctx)
+        /// <summary>
+        /// The same listing for pool threads, which never wait on the network: <paramref name="onItem"/> returns
+        /// false to stop. Items go to onItem, which may only queue them for another thread (the provider's pump):
+        /// taking one is not yet handing it out to the user, so page 2 is asked for early only once
+        /// <paramref name="firstItemShown"/> says the user has the first item (without it, once page 1 is read).
+        /// The first item waits for <paramref name="beforeFirstItem"/> (a call made at the same time as the first
+        /// page, whose answer onItem needs), so neither call waits for the other.
+        /// </summary>
+        internal async Task ReadPagesAsync<T>(VaultRequest firstPage, Func<JsonReader, T> readItem, Func<T, string> keyOf, Func<T, bool> onItem, VaultCallContext ctx,
+            Func<bool> firstItemShown = null, Task beforeFirstItem = null)
         {
             ThrowIfDisposed();
-            // Items go to onItem, which may only queue them for another thread (the provider's pump): taking one is
-            // not yet handing it out to the user, so page 2 is asked for only once page 1 has been read.
-            using (var listing = new Listing<T>(this, firstPage, readItem, keyOf, ctx) { AskSecondPageEarly = false })
+            using (var listing = new Listing<T>(this, firstPage, readItem, keyOf, ctx) { SecondPageMayGoEarly = firstItemShown ?? (() => false) })
             {
                 while (await listing.MoveNextAsync().ConfigureAwait(false))
+                {
+                    if (beforeFirstItem != null)
+                    {
+                        await beforeFirstItem.ConfigureAwait(false);
+                        beforeFirstItem = null;
+                    }
                     if (!onItem(listing.Current)) return;
+                }
             }
         }
 
@@ -54,8 +67,8 @@ namespace VaultStaging.Vault
         /// and the consumer's work instead of following them. The first item of a page always comes out
         /// before the next page is asked for (so <c>Select-Object -First 1</c> asks for one page), and at most
         /// two pages are open at once: the one being read and the next, whose answer waits unread. For a
-        /// consumer that only queues the items (<see cref="ReadPagesAsync{T}"/>) page 2 is asked for once page 1
-        /// has been read, so the first item reaches the user before it; later pages are asked for early.
+        /// consumer that only queues the items (<see cref="ReadPagesAsync{T}"/>) page 2 is asked for early only once
+        /// the consumer says the user has the first item (else once page 1 has been read); later pages are asked for early.
         /// </para>
         /// </summary>
         sealed class Listing<T> : IDisposable
@@ -96,10 +109,11 @@ namespace VaultStaging.Vault
             public T Current { get; private set; }
 
             /// <summary>
-            /// Whether page 2 may be asked for early too (the consumer took an item of page 1 and asks for more).
-            /// True when the consumer is the user's pipeline; false when taking an item only queues it.
+            /// Whether page 2 may be asked for early now (the consumer took an item of page 1 and asks for more).
+            /// Null when the consumer is the user's pipeline; when taking an item only queues it, whether the user
+            /// has been handed the first item yet.
             /// </summary>
-            public bool AskSecondPageEarly { get; set; } = true;
+            public Func<bool> SecondPageMayGoEarly { get; set; }
 
             public async Task<bool> MoveNextAsync()
             {
@@ -172,7 +186,7 @@ namespace VaultStaging.Vault
             void AskNextPageEarly()
             {
                 if (_page == null || _next != null || _handedOutOfPage == 0 || _toSkip > 0) return;
-                if (_pages < 2 && !AskSecondPageEarly) return;
+                if (_pages < 2 && SecondPageMayGoEarly != null && !SecondPageMayGoEarly()) return;
                 string link = _page.NextPageLinkSoFar;
                 if (string.IsNullOrEmpty(link)) return;
                 VaultRequest request;

@@ -419,6 +419,39 @@ public sealed class VaultClientTests
     }
 
     [Fact]
+    public async Task A_queued_listing_asks_for_page_2_early_once_the_consumer_says_the_user_has_the_first_item()
+    {
+        // The provider's pump says when its pipeline thread has written the first item: from then on page 2 may
+        // overlap the rest of page 1, as it does for a listing read on the pipeline thread itself.
+        _emu.State.CreateItemsBulk($"{JanePath}/shown", folders: 0, filesPerFolder: 6);
+        using var client = await Jane();
+        var paths = new List<string>();
+        bool shown = false;
+        var cursorPagesSeen = new List<int>();
+        await client.ListItemsAsync("/shown", false, item =>
+        {
+            paths.Add(item.Path!);
+            if (paths.Count == 2)
+            {
+                // Item 2 was asked for while the user had nothing yet: page 2 must not have gone out (waits are long
+                // enough for a page asked for early to show in the log). Now the pipeline has written item 1.
+                Thread.Sleep(500);
+                cursorPagesSeen.Add(CursorPages().Count);
+                Volatile.Write(ref shown, true);
+            }
+            if (paths.Count == 3)
+            {
+                // Item 3 is the last of page 1: page 2 went out when it was asked for, after the first was shown.
+                SpinWait.SpinUntil(() => CursorPages().Count >= 1, TimeSpan.FromSeconds(10));
+                cursorPagesSeen.Add(CursorPages().Count);
+            }
+            return true;
+        }, VaultCallContext.None, pageSize: 3, firstItemShown: () => Volatile.Read(ref shown));
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => $"/shown/file-{i:D5}.bin"), paths);
+        Assert.Equal([0, 1], cursorPagesSeen);
+    }
+
+    [Fact]
     public async Task A_page_asked_for_early_that_fails_is_retried_and_no_item_is_lost_or_repeated()
     {
         _emu.State.CreateItemsBulk($"{JanePath}/retry", folders: 0, filesPerFolder: 6);
