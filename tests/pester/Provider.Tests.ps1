@@ -174,13 +174,15 @@ Describe 'Browsing as <Name>' -ForEach $Cases {
     }
 
     It 'reads a whole tree for -Recurse with one listing, not a call per folder' {
-        $null = Get-Item $Imports   # the folder is known; what follows is the listing itself
+        $null = Get-Item $Imports   # the connection's admin probe is done
         Clear-Log
         $all = @(Get-ChildItem $Imports -Recurse)
         ($all.StagingPath | Sort-Object) | Should -Be (@('extract.csv', 'report.pdf', 'Spaced näme', 'Spaced näme/Ünïcödé.txt', 'sub', 'sub/notes.txt') | ForEach-Object { "$Top/Imports/$_" } | Sort-Object)
-        $listings = @(Get-Log | Where-Object operation -EQ 'items')
-        $listings.Count | Should -Be 1
-        $listings[0].query | Should -Match 'recursive=true'
+        $calls = @(Get-Log | Where-Object operation -EQ 'items')
+        @($calls | Where-Object query -Match 'recursive=true').Count | Should -Be 1
+        # The one other call: PowerShell's check that the folder is there, asked afresh by every command.
+        $calls.Count | Should -Be 2
+        @($calls | Where-Object query -Match 'recursive=false&limit=1').Count | Should -Be 1
     }
 
     It 'takes -Filter, -Include, -Exclude, -Name, -File, -Directory and -Depth, each -Recurse with one recursive listing' {
@@ -366,6 +368,24 @@ Describe 'Changing as <Name>' -ForEach $Cases {
         Remove-Item "$Drive/Gone" -Recurse
         (Get-StagedItem '/u10001400/Gone').exists | Should -BeFalse
         Test-Path "$Drive/Gone" | Should -BeFalse
+    }
+
+    It 'answers from Vault, never from an earlier command: what another tool removed, and what Send-VaultFile staged, shows at once' {
+        Add-StagedItem '/u10001400/Fresh/old.txt' -Text 'old'
+        Test-Path "$Drive/Fresh/old.txt" | Should -BeTrue
+        Get-Item "$Drive/Fresh/old.txt" | Should -Not -BeNullOrEmpty
+        Test-Path "$Drive/Fresh/new.txt" | Should -BeFalse
+        Resolve-Path "$Drive/Fresh/new.txt" -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        # Another tool removes the file (the emulator's control API: no call of this connection).
+        $null = Invoke-EmulatorControl -Method Delete -Path ('items?path=' + [uri]::EscapeDataString('/u10001400/Fresh/old.txt'))
+        Test-Path "$Drive/Fresh/old.txt" | Should -BeFalse
+        Get-Item "$Drive/Fresh/old.txt" -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        # This runspace stages a file: even Resolve-Path, whose answers a short cache keeps for tab completion, sees it.
+        $local = Join-Path $TestDrive 'new.txt'
+        [IO.File]::WriteAllText($local, 'new')
+        (Send-VaultFile -Path $local -Destination "$Drive/Fresh/" -PassThru).Status | Should -Be 'Staged'
+        Test-Path "$Drive/Fresh/new.txt" | Should -BeTrue
+        Resolve-Path "$Drive/Fresh/new.txt" | Should -Not -BeNullOrEmpty
     }
 
     It 'takes items piped from Get-ChildItem in Remove-Item, Get-Content and Rename-Item' {

@@ -65,6 +65,12 @@ namespace VaultStaging.Provider
             }
         }
 
+        /// <summary>What one lookup found at <paramref name="path"/> (null: nothing).</summary>
+        public void Remember(string path, StagingItem item)
+        {
+            lock (_items) _items[path] = item;
+        }
+
         /// <summary>A folder's contents, as one listing answered them.</summary>
         public void AddFolder(string folder, IEnumerable<StagingItem> children)
         {
@@ -121,10 +127,12 @@ namespace VaultStaging.Provider
     }
 
     /// <summary>
-    /// A few seconds of memory per connection for "what is at this path": PowerShell asks ItemExists and
-    /// IsItemContainer for the same path several times in one command, and tab completion asks again at every
-    /// key press. Listings themselves (Get-ChildItem) always go to Vault. Anything this provider changes
-    /// forgets the whole connection's entries.
+    /// A few seconds of memory per connection for "what is at this path", for the provider calls that come
+    /// without a command of ours to keep it in (<see cref="VaultCommandScope"/>): tab completion, which asks at
+    /// every key press, Set-Location and Resolve-Path. Listings themselves (Get-ChildItem) always go to Vault.
+    /// An entry holds only while nothing that may change what is staged went through its connection
+    /// (<see cref="VaultClient.ChangeMark"/>: Send-VaultFile, Remove-VaultStagingItem, a drive's New-Item, a
+    /// job's status read), so what this runspace changed is never answered from before the change.
     /// </summary>
     internal static class ShortCache
     {
@@ -133,7 +141,7 @@ namespace VaultStaging.Provider
 
         sealed class Entries
         {
-            public readonly Dictionary<string, (StagingItem Item, long Stamp)> Map = new Dictionary<string, (StagingItem, long)>(StringComparer.Ordinal);
+            public readonly Dictionary<string, (StagingItem Item, long Stamp, long Mark)> Map = new Dictionary<string, (StagingItem, long, long)>(StringComparer.Ordinal);
         }
 
         static readonly ConditionalWeakTable<VaultClient, Entries> Table = new ConditionalWeakTable<VaultClient, Entries>();
@@ -149,7 +157,7 @@ namespace VaultStaging.Provider
             lock (entries.Map)
             {
                 if (!entries.Map.TryGetValue(path, out var entry)) return false;
-                if (Now - entry.Stamp > LifetimeTicks)
+                if (Now - entry.Stamp > LifetimeTicks || entry.Mark != client.ChangeMark)
                 {
                     entries.Map.Remove(path);
                     return false;
@@ -159,13 +167,15 @@ namespace VaultStaging.Provider
             }
         }
 
-        public static void Put(VaultClient client, string path, StagingItem item)
+        /// <summary>Remembers what a call that started at change mark <paramref name="mark"/> found at <paramref name="path"/>.</summary>
+        public static void Put(VaultClient client, string path, StagingItem item, long mark)
         {
+            if (mark != client.ChangeMark) return; // something may have changed while it was asked
             Entries entries = Table.GetValue(client, _ => new Entries());
             lock (entries.Map)
             {
                 if (entries.Map.Count >= MaxEntries) Prune(entries);
-                if (entries.Map.Count < MaxEntries) entries.Map[path] = (item, Now);
+                if (entries.Map.Count < MaxEntries) entries.Map[path] = (item, Now, mark);
             }
         }
 
@@ -177,11 +187,5 @@ namespace VaultStaging.Provider
             foreach (string key in old) entries.Map.Remove(key);
         }
 
-        /// <summary>Forgets everything known about the connection (after a change made through it).</summary>
-        public static void Forget(VaultClient client)
-        {
-            if (Table.TryGetValue(client, out Entries entries))
-                lock (entries.Map) entries.Map.Clear();
-        }
     }
 }

@@ -16,7 +16,7 @@ namespace VaultStaging.Provider
     }
 
     /// <summary>
-    /// The dynamic parameters object of one command (Get-ChildItem, Remove-Item): PowerShell keeps it for the
+    /// The dynamic parameters object of one command (Get-ChildItem, Remove-Item, Test-Path...): PowerShell keeps it for the
     /// whole command and hands it to every provider call the command makes, so it also carries the listings
     /// that command already read. That makes a walk PowerShell does folder by folder (-Include, -Exclude,
     /// -Name with -Recurse) cost one recursive listing, and the cache ends with the command.
@@ -46,13 +46,18 @@ namespace VaultStaging.Provider
             item.IsFolder ? !File.IsPresent || Directory.IsPresent : !Directory.IsPresent || File.IsPresent;
     }
 
+    /// <summary>Test-Path, Get-Item, New-Item, Rename-Item and Move-Item on a Vault drive: no parameters of their own, only what the command looked up.</summary>
+    public sealed class VaultItemParameters : VaultCommandScope
+    {
+    }
+
     /// <summary>Remove-Item on a Vault drive: no parameters of its own, only the command's listings.</summary>
     public sealed class VaultRemoveItemParameters : VaultCommandScope
     {
     }
 
     /// <summary>Get-Content on a Vault drive.</summary>
-    public sealed class VaultContentReaderParameters
+    public sealed class VaultContentReaderParameters : VaultCommandScope
     {
         /// <summary>The text encoding (a BOM in the file wins); UTF-8 when not given.</summary>
         [Parameter]
@@ -65,7 +70,7 @@ namespace VaultStaging.Provider
     }
 
     /// <summary>Set-Content on a Vault drive.</summary>
-    public sealed class VaultContentWriterParameters
+    public sealed class VaultContentWriterParameters : VaultCommandScope
     {
         /// <summary>The text encoding; UTF-8 without BOM when not given.</summary>
         [Parameter]

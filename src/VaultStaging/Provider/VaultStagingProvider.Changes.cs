@@ -33,7 +33,6 @@ namespace VaultStaging.Provider
             string staging = StagingPath.ValidateAny(t.Staging, "Path", allowRoot: false);
             if (!ShouldProcess(t.PathOf(staging), folder ? "Create folder" : "Create file")) return;
             StagingItem item = folder ? NewFolder(t, staging) : NewFile(t, staging, newItemValue);
-            ShortCache.Forget(t.Client);
             if (item != null) WriteItem(t, item);
         });
 
@@ -236,8 +235,12 @@ namespace VaultStaging.Provider
         protected override object MoveItemDynamicParameters(string path, string destination)
         {
             if (!OnThisProvider(destination)) ThrowTerminatingError(Errors.CopyNotSupported(path, destination, Errors.Crossing.MoveOut));
-            return null;
+            return new VaultItemParameters();
         }
+
+        protected override object NewItemDynamicParameters(string path, string itemTypeName, object newItemValue) => new VaultItemParameters();
+
+        protected override object RenameItemDynamicParameters(string path, string newName) => new VaultItemParameters();
 
         /// <summary>Whether a destination as typed resolves to this provider (an unreadable one counts as yes: PowerShell reports it).</summary>
         bool OnThisProvider(string destination)
@@ -265,9 +268,9 @@ namespace VaultStaging.Provider
                     "Check the items with Get-ChildItem, then try again.");
         }
 
+        // (The short cache needs no word: the change went through the client, which moved its ChangeMark.)
         void Forget(Target t, string staging)
         {
-            ShortCache.Forget(t.Client);
             (DynamicParameters as VaultCommandScope)?.Listings.For(t.Client).Forget(staging);
         }
     }

@@ -59,11 +59,7 @@ namespace VaultStaging.Provider
         /// </summary>
         internal void UploadContent(Target t, string staging, byte[] bytes, int length)
         {
-            Guard(t.PathOf(staging), () =>
-            {
-                Upload(t, staging, bytes, length, overwrite: true);
-                ShortCache.Forget(t.Client);
-            });
+            Guard(t.PathOf(staging), () => Upload(t, staging, bytes, length, overwrite: true));
         }
 
         internal bool IsStopping

@@ -16,6 +16,11 @@ namespace VaultStaging.Provider
 
         protected override bool IsItemContainer(string path) => Answer(path, t => Lookup(t)?.IsFolder == true);
 
+        // Test-Path and Get-Item get a scope of their own, so what they learn ends with them (see Lookup).
+        protected override object ItemExistsDynamicParameters(string path) => new VaultItemParameters();
+
+        protected override object GetItemDynamicParameters(string path) => new VaultItemParameters();
+
         bool Answer(string path, Func<Target, bool> question)
         {
             // A drive's root is taken to be there, connected or not: cd Vault: works, and the command that then
@@ -67,11 +72,12 @@ namespace VaultStaging.Provider
             var kinds = DynamicParameters as VaultChildItemParameters;
             Listing listing = (DynamicParameters as VaultCommandScope)?.Listings.For(t.Client);
             int remembered = 0;
+            long mark = t.Client.ChangeMark;
             void Take(StagingItem item)
             {
                 if (item.Path == t.Staging) return; // a file's own path lists the file itself
                 if (deep && depth != uint.MaxValue && LevelBelow(item.Path, t.Staging) > depth) return;
-                if (remembered++ < 1000) ShortCache.Put(t.Client, item.Path, item);
+                if (remembered++ < 1000) ShortCache.Put(t.Client, item.Path, item, mark); // for tab completion next
                 if (!PassesFilter(item.Name) || (kinds != null && !kinds.Wants(item))) return;
                 WriteItem(t, item);
             }
@@ -117,12 +123,13 @@ namespace VaultStaging.Provider
             if (listing != null && (!deep || listing.HasTree(t.Staging)) && listing.TryGetChildren(t.Staging, out IReadOnlyList<StagingItem> known)) return known;
             var read = new List<StagingItem>();
             bool keep = listing != null && deep;
+            long mark = t.Client.ChangeMark;
             Pump.Stream((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, keep, onItem, ctx, firstItemShown: shown), item =>
             {
                 if (item.Path != t.Staging) read.Add(item);
             });
             foreach (StagingItem item in read)
-                if (read.Count <= 1000) ShortCache.Put(t.Client, item.Path, item);
+                if (read.Count <= 1000) ShortCache.Put(t.Client, item.Path, item, mark);
             if (listing == null) return read;
             if (keep) listing.AddTree(t.Staging, read);
             else listing.AddFolder(t.Staging, read);

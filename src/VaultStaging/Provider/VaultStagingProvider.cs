@@ -183,11 +183,15 @@ namespace VaultStaging.Provider
         StagingItem Lookup(Target t)
         {
             if (t.IsStagingRoot) return StagingItem.Folder(StagingPath.Root);
+            // A command of ours keeps what it learned for itself (gone with the command); other calls (tab
+            // completion, Set-Location, Resolve-Path) share the few seconds of the short cache.
             Listing listing = (DynamicParameters as VaultCommandScope)?.Listings.For(t.Client);
             if (listing != null && listing.TryGetItem(t.Staging, out StagingItem known)) return known;
-            if (ShortCache.TryGet(t.Client, t.Staging, out StagingItem remembered)) return remembered;
+            if (listing == null && ShortCache.TryGet(t.Client, t.Staging, out StagingItem remembered)) return remembered;
+            long mark = t.Client.ChangeMark;
             StagingItem item = Pump.Run(ctx => t.Client.GetItemAsync(t.Staging, ctx));
-            ShortCache.Put(t.Client, t.Staging, item);
+            if (listing != null) listing.Remember(t.Staging, item);
+            else ShortCache.Put(t.Client, t.Staging, item, mark);
             return item;
         }
 

@@ -157,7 +157,13 @@ namespace VaultStaging.Vault
         {
             await PaceAsync(ctx).ConfigureAwait(false);
             await _inFlight.WaitAsync(ctx.CancellationToken).ConfigureAwait(false);
-            var open = new OpenResponse(request, ctx.CancellationToken, request.Timeout ?? _options.Timeout, () => _inFlight.Release());
+            bool mayChange = request.MayChangeItems;
+            if (mayChange) Interlocked.Increment(ref _changeMark);
+            var open = new OpenResponse(request, ctx.CancellationToken, request.Timeout ?? _options.Timeout, () =>
+            {
+                if (mayChange) Interlocked.Increment(ref _changeMark);
+                _inFlight.Release();
+            });
             HttpRequestMessage message = null;
             try
             {

@@ -36,6 +36,13 @@ namespace VaultStaging.Vault
         readonly VaultClientOptions _options;
         readonly SemaphoreSlim _authLock = new SemaphoreSlim(1, 1);
         readonly SemaphoreSlim _inFlight = new SemaphoreSlim(MaxRequestsInFlight, MaxRequestsInFlight);
+        long _changeMark;
+
+        /// <summary>
+        /// Moves whenever a call that may change what is staged (<see cref="VaultRequest.MayChangeItems"/>) starts
+        /// or ends on this connection: what was learned about an item under an older mark may be out of date.
+        /// </summary>
+        internal long ChangeMark => Interlocked.Read(ref _changeMark);
 
         // The secrets. Held only here; every message passes through Redact before it leaves the client.
         volatile string _sessionId;

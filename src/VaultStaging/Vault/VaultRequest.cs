@@ -32,6 +32,13 @@ namespace VaultStaging.Vault
 
         public Action<HttpRequestMessage> AddHeaders { get; set; }
 
+        /// <summary>
+        /// Whether the call may change what is staged, or say that a change is done (a job's status): all but
+        /// the GETs of file_staging/items (listings, downloads).
+        /// </summary>
+        public bool MayChangeItems =>
+            Method != HttpMethod.Get || (AbsoluteUri?.AbsolutePath ?? ApiPath).IndexOf("file_staging/items", StringComparison.Ordinal) < 0;
+
         /// <summary>Whether sending it twice does no harm. Non-idempotent calls are retried only when they surely did not arrive.</summary>
         public bool Idempotent { get; set; } = true;
 

@@ -419,6 +419,28 @@ public sealed class VaultClientTests
     }
 
     [Fact]
+    public async Task The_change_mark_moves_for_a_call_that_may_change_items_and_a_job_read_but_not_for_listings()
+    {
+        // The drive's short cache of "what is at this path" holds only while the mark stands still.
+        _emu.State.CreateItemsBulk($"{JanePath}/marked", folders: 0, filesPerFolder: 2);
+        using var client = await Jane();
+        long mark = client.ChangeMark;
+        Assert.Equal(2, client.ListItems("/marked", false, VaultCallContext.None).Count());
+        Assert.NotNull(await client.GetItemAsync("/marked/file-00001.bin", VaultCallContext.None));
+        Assert.Equal(mark, client.ChangeMark);
+
+        await client.CreateFolderAsync("/marked/new", VaultCallContext.None);
+        Assert.NotEqual(mark, client.ChangeMark);
+
+        mark = client.ChangeMark;
+        VaultJob job = await client.DeleteItemAsync("/marked/new", false, VaultCallContext.None);
+        long afterDelete = client.ChangeMark;
+        Assert.NotEqual(mark, afterDelete);
+        await client.GetJobAsync(job, VaultCallContext.None); // the job's status may say the change is done
+        Assert.NotEqual(afterDelete, client.ChangeMark);
+    }
+
+    [Fact]
     public async Task A_queued_listing_asks_for_page_2_early_once_the_consumer_says_the_user_has_the_first_item()
     {
         // The provider's pump says when its pipeline thread has written the first item: from then on page 2 may
