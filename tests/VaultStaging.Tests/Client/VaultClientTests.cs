@@ -260,6 +260,25 @@ public sealed class VaultClientTests
     }
 
     [Fact]
+    public async Task Without_the_user_id_a_lost_create_neither_takes_nor_hands_over_a_session_it_cannot_tell_is_its_own()
+    {
+        // Issue 10, case 6: after a lost create, sessions of the same path and size with nothing uploaded are
+        // what it may have made, but only when they are this user's. Vault did not say who this is here, so
+        // jane's fresh session for the very same path and size must be neither continued nor aborted.
+        using var client = await Admin();
+        typeof(VaultClient).GetProperty(nameof(VaultClient.UserId))!.SetValue(client, null);
+        var janes = _emu.State.AddUploadSession(10001400, "/u10001400/lost/theirs.bin", 12_000_000);
+        _emu.State.AddFault(new FaultSpec { Kind = "fail-after-apply", Operation = "create", Status = 502 });
+        var handedOver = new List<UploadSession>();
+        var session = await client.CreateUploadSessionOnceAsync("/u10001400/lost/theirs.bin", 12_000_000, false, VaultCallContext.None,
+            twin => { handedOver.Add(twin); return Task.CompletedTask; });
+        Assert.NotEqual(janes.Id, session.Id);
+        Assert.Empty(handedOver);
+        Assert.Empty(Calls("abort"));
+        Assert.Contains(client.ListUploadSessions(VaultCallContext.None), s => s.Id == janes.Id);
+    }
+
+    [Fact]
     public async Task A_commit_whose_answer_was_lost_is_never_sent_twice()
     {
         using var client = await Login(EmulatorFixture.JaneUserName, EmulatorFixture.JanePassword);
