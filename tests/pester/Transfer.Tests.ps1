@@ -171,7 +171,11 @@ Describe 'Receive-VaultFile keeps its promises under faults' {
         $file = New-TestFile -Folder $work -Name 'changing.bin' -Bytes $size -Seed 42
         Send-VaultFile -LiteralPath $file -Destination '/dl/'
         Add-Fault @{ kind = 'change-file'; operation = 'content'; appendBytes = 1000 }
+        # Every other range is answered 300 ms after it is asked for: the change (made once the first range's
+        # answer is out) then lands before any of them is read, whichever range ends first.
+        Add-Fault @{ kind = 'slow'; operation = 'content'; delayMs = 300; count = -1 }
         $result = Receive-VaultFile -Path '/dl/changing.bin' -Destination "$target/" -PassThru
+        $null = Invoke-EmulatorControl -Method Delete -Path faults
         $result.Size | Should -Be ($size + 1000)
         (Get-Item (Join-Path $target 'changing.bin')).Length | Should -Be ($size + 1000)
         Get-TestSha256 (Join-Path $target 'changing.bin') | Should -Be (Get-StagedFile '/u10001400/dl/changing.bin').sha256
