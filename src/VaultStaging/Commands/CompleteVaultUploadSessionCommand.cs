@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using VaultStaging.Vault;
 
 namespace VaultStaging.Commands
 {
@@ -30,7 +29,7 @@ namespace VaultStaging.Commands
                         job = WaitFor(job);
                         if (!job.Succeeded)
                         {
-                            WriteFailure(new VaultException(VaultFailureKind.Vault, "JOB_" + job.Status,
+                            WriteFailure(job.Failure(
                                 $"The commit job {job.JobId} of upload session {id} ended with {job.Status}; the file was not staged.",
                                 "Check the job in Vault (Admin > Operations > Job Status) and the staging path, then upload again."), id);
                         }

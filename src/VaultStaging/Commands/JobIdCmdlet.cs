@@ -39,15 +39,7 @@ namespace VaultStaging.Commands
         protected static VaultException Explain(VaultException e, long id)
         {
             if (e.ErrorType != "INVALID_DATA" && e.ErrorType != "INSUFFICIENT_ACCESS") return e;
-            return new VaultException(e.Kind, e.ErrorType, e.Message,
-                $"Check the job id {id}: Vault knows the jobs of this vault, and users other than admins can read only the jobs they started.", e)
-            {
-                VaultMessage = e.VaultMessage,
-                Operation = e.Operation,
-                ExecutionId = e.ExecutionId,
-                HttpStatus = e.HttpStatus,
-                Errors = e.Errors,
-            };
+            return e.Rephrased(e.Message, $"Check the job id {id}: Vault knows the jobs of this vault, and users other than admins can read only the jobs they started.");
         }
     }
 }

@@ -39,17 +39,13 @@ namespace VaultStaging.Commands
         void RemoveOne(string given)
         {
             string path = StagingPath.ValidateAny(StagingPathOf(given, "Path"), "Path", allowRoot: false);
-            StagingItem item = ExistingItem(path, "Path");
-            if (item.IsFolder && !Recurse)
+            (StagingItem item, bool hasChildren) = Await(Client.LookUpAsync(path, CallContext));
+            if (item == null) throw NotFound(path, "Path");
+            if (item.IsFolder && !Recurse && hasChildren)
             {
-                bool empty = true;
-                Await(Client.ListItemsAsync(path, false, _ => { empty = false; return false; }, CallContext, pageSize: 1));
-                if (!empty)
-                {
-                    throw new VaultException(VaultFailureKind.Client, "FolderNotEmpty",
-                        $"The folder {path} is not empty; nothing was deleted.",
-                        $"Add -Recurse to delete it with everything in it (Get-VaultStagingItem {StagingPath.Quote(path)} -Recurse shows what that is).");
-                }
+                throw new VaultException(VaultFailureKind.Client, "FolderNotEmpty",
+                    $"The folder {path} is not empty; nothing was deleted.",
+                    $"Add -Recurse to delete it with everything in it (Get-VaultStagingItem {StagingPath.Quote(path)} -Recurse shows what that is).");
             }
             string what = !item.IsFolder ? "Delete file" : Recurse ? "Delete folder and everything in it" : "Delete empty folder";
             if (!ShouldProcess($"{path} ({(item.IsFolder ? "folder" : "file")})", what)) return;

@@ -206,12 +206,13 @@ namespace VaultStaging.Commands
                 Collection<string> resolved = null;
                 try
                 {
-                    resolved = GetResolvedProviderPathFromPSPath(p, out ProviderInfo provider);
-                    if (provider.Name != "FileSystem")
-                    {
-                        WriteFailure(new VaultInputException("Path", $"'{p}' is not a file system path; Send-VaultFile uploads local files."), p);
-                        continue;
-                    }
+                    LocalPathOf(p, "Path"); // a path of another provider (the current location on Vault:) says so, before any lookup there
+                    resolved = GetResolvedProviderPathFromPSPath(p, out ProviderInfo _);
+                }
+                catch (VaultInputException e)
+                {
+                    WriteFailure(e, p);
+                    continue;
                 }
                 catch (ItemNotFoundException)
                 {

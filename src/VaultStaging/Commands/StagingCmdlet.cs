@@ -19,17 +19,20 @@ namespace VaultStaging.Commands
         /// <summary>Fields Vault added after this version become note properties, so nothing Vault sent is hidden.</summary>
         protected void WriteItem(StagingItem item)
         {
-            if (item.AdditionalFields == null || item.AdditionalFields.Count == 0)
-            {
-                WriteObject(item);
-                return;
-            }
+            if (item.AdditionalFields == null || item.AdditionalFields.Count == 0) WriteObject(item);
+            else WriteObject(Shown(item));
+        }
+
+        /// <summary>An item as PowerShell shows it, cmdlet or drive: the fields Vault added after this version as note properties.</summary>
+        internal static PSObject Shown(StagingItem item)
+        {
             PSObject wrapped = PSObject.AsPSObject(item);
+            if (item.AdditionalFields == null) return wrapped;
             foreach (KeyValuePair<string, object> field in item.AdditionalFields)
             {
                 if (wrapped.Properties[field.Key] == null) wrapped.Properties.Add(new PSNoteProperty(field.Key, field.Value));
             }
-            WriteObject(wrapped);
+            return wrapped;
         }
 
         /// <summary>The item at <paramref name="path"/>, or an ItemNotFound error naming it (one listing call).</summary>
@@ -48,7 +51,7 @@ namespace VaultStaging.Commands
         /// <summary>A job that ended in anything but SUCCESS: an error whose id is JOB_ and the status, naming the path and the job.</summary>
         protected static VaultException JobFailed(VaultJob job, string outcome)
         {
-            return new VaultException(VaultFailureKind.Vault, "JOB_" + job.Status,
+            return job.Failure(
                 $"{JobText(job)} ended with {job.Status}; {outcome}",
                 $"Get-VaultJob -Id {job.JobId} shows the job (and the vault's Admin > Operations > Job Status its details). Check that the item and the destination are as expected, then run the command again.");
         }

@@ -93,8 +93,10 @@ namespace VaultStaging.Commands
         {
             string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(given, out ProviderInfo provider, out PSDriveInfo _);
             if (provider.Name == "FileSystem") return resolved;
+            // The current location matters only to a path that is relative to it.
+            string where = SessionState.Path.IsPSAbsolute(given, out string _) ? "" : $" (it is taken from the current location, {SessionState.Path.CurrentLocation})";
             throw new Vault.VaultInputException(parameterName,
-                $"'{given}' is a {provider.Name} path (the current location is {SessionState.Path.CurrentLocation}); give a local folder or file, a file system path such as {SessionState.Path.CurrentFileSystemLocation}.");
+                $"'{given}' is a {provider.Name} path{where}; give a local folder or file, a file system path such as {SessionState.Path.CurrentFileSystemLocation}.");
         }
 
         /// <summary>

@@ -175,7 +175,14 @@ namespace VaultStaging.Commands
                     return ErrorCategory.LimitsExceeded;
                 case "ITEM_NAME_EXISTS": return ErrorCategory.ResourceExists;
                 case "USER_NOT_FOUND": return ErrorCategory.ObjectNotFound;
-                case "ItemNotFound": return ErrorCategory.ObjectNotFound;
+                case "ItemNotFound":
+                case "PathNotFound":
+                case "DriveNotFound":
+                    return ErrorCategory.ObjectNotFound;
+                case "FILE_MD5_MISMATCH":
+                case "PART_MD5_MISMATCH":
+                case "NOT_STAGED":
+                    return ErrorCategory.InvalidResult;
                 case "FolderNotEmpty": return ErrorCategory.InvalidOperation;
                 case "NotConnected": return ErrorCategory.ConnectionError;
                 case "TIMEOUT": return ErrorCategory.OperationTimeout;

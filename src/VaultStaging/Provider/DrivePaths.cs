@@ -46,19 +46,7 @@ namespace VaultStaging.Provider
                 if (slash >= 0) provider = provider.Substring(slash + 1);
                 if (!string.Equals(provider, VaultStagingProvider.ProviderName, StringComparison.OrdinalIgnoreCase)) return false;
                 string inner = text.Substring(qualifier + 2);
-                string driveName = ProviderPath.DriveOf(inner);
-                VaultConnection found;
-                string root = StagingPath.Root;
-                if (driveName == null)
-                {
-                    found = VaultDriveInfo.RequireDefault();
-                }
-                else
-                {
-                    if (!(FindDrive(sessionState, driveName) is VaultDriveInfo named)) return false;
-                    found = named.RequireConnection();
-                    root = named.StagingRoot;
-                }
+                if (!TryStartOf(sessionState, ProviderPath.DriveOf(inner), null, out VaultConnection found, out string root)) return false;
                 connection = found;
                 stagingPath = WithTrailing(StagingPath.Combine(root, ProviderPath.StagingOf(inner)), inner);
                 return true;
@@ -93,11 +81,35 @@ namespace VaultStaging.Provider
             return trailing && staging != StagingPath.Root ? staging + "/" : staging;
         }
 
-        static PSDriveInfo FindDrive(SessionState sessionState, string name)
+        /// <summary>
+        /// Where a provider path starts: its drive's connection and staging root, or without a drive name the
+        /// runspace's default connection at "/" (NotConnected when there is none). False when no VaultStaging
+        /// drive of that name is in the session. <paramref name="current"/>, the drive a provider call is
+        /// already on, is taken without asking the session.
+        /// </summary>
+        internal static bool TryStartOf(SessionState sessionState, string driveName, VaultDriveInfo current, out VaultConnection connection, out string stagingRoot)
+        {
+            connection = null;
+            stagingRoot = StagingPath.Root;
+            if (driveName == null)
+            {
+                connection = VaultDriveInfo.RequireDefault();
+                return true;
+            }
+            VaultDriveInfo drive = current != null && string.Equals(current.Name, driveName, StringComparison.OrdinalIgnoreCase)
+                ? current : FindDrive(sessionState, driveName);
+            if (drive == null) return false;
+            connection = drive.RequireConnection();
+            stagingRoot = drive.StagingRoot;
+            return true;
+        }
+
+        /// <summary>The VaultStaging drive named <paramref name="name"/> in the session's scope, or null.</summary>
+        internal static VaultDriveInfo FindDrive(SessionState sessionState, string name)
         {
             try
             {
-                return sessionState.Drive.Get(name);
+                return sessionState.Drive.Get(name) as VaultDriveInfo;
             }
             catch (DriveNotFoundException)
             {

@@ -136,7 +136,10 @@ namespace VaultStaging.Provider
     /// </summary>
     internal static class ShortCache
     {
-        internal static TimeSpan Lifetime = TimeSpan.FromSeconds(3);
+        static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(3);
+
+        /// <summary>How many items of one listing are remembered (the first ones: what tab completion offers).</summary>
+        internal const int MaxRememberedOfListing = 1000;
         const int MaxEntries = 10000;
 
         sealed class Entries

@@ -16,10 +16,7 @@ namespace VaultStaging.Provider
         {
             ErrorRecord plain = VaultCmdlet.ToErrorRecord(e, target);
             var carrier = new VaultProviderException(e);
-            ErrorCategory category = plain.CategoryInfo.Category;
-            if (e.ErrorType == "PathNotFound" || e.ErrorType == "DriveNotFound") category = ErrorCategory.ObjectNotFound;
-            else if (e.ErrorType == "MD5_MISMATCH") category = ErrorCategory.InvalidResult;
-            var record = new ErrorRecord(carrier, plain.FullyQualifiedErrorId, category, target)
+            var record = new ErrorRecord(carrier, plain.FullyQualifiedErrorId, plain.CategoryInfo.Category, target)
             {
                 ErrorDetails = plain.ErrorDetails,
             };

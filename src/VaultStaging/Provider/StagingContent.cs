@@ -120,19 +120,22 @@ namespace VaultStaging.Provider
             int length = (int)Math.Min(_rangeSize, _size - offset);
             _next += length;
             _rangeSize = Math.Min(_rangeSize * 2, LargestRange);
-            VaultCallContext ctx = _pump.Context.WithCancellation(
-                CancellationTokenSource.CreateLinkedTokenSource(_pump.Context.CancellationToken, _closed.Token).Token);
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(_pump.Context.CancellationToken, _closed.Token);
+            VaultCallContext ctx = _pump.Context.WithCancellation(stop.Token);
             return Task.Run(async () =>
             {
-                var bytes = new byte[length];
-                int at = 0;
-                await _client.DownloadRangeAsync(_path, offset, length, _size, (chunk, from, count, token) =>
+                using (stop)
                 {
-                    Buffer.BlockCopy(chunk, from, bytes, at, count);
-                    at += count;
-                    return Task.CompletedTask;
-                }, ctx).ConfigureAwait(false);
-                return bytes;
+                    var bytes = new byte[length];
+                    int at = 0;
+                    await _client.DownloadRangeAsync(_path, offset, length, _size, (chunk, from, count, token) =>
+                    {
+                        Buffer.BlockCopy(chunk, from, bytes, at, count);
+                        at += count;
+                        return Task.CompletedTask;
+                    }, ctx).ConfigureAwait(false);
+                    return bytes;
+                }
             });
         }
 

@@ -8,7 +8,7 @@ using VaultStaging.Vault;
 namespace VaultStaging.Provider
 {
     // Changing: New-Item, Remove-Item, Rename-Item, Move-Item (the last three are Vault jobs, waited for), and
-    // Copy-Item's refusal. Every change forgets what the short cache knew about the connection.
+    // Copy-Item's refusal. A change goes through the client, whose ChangeMark then ends what the short cache knew.
     public sealed partial class VaultStagingProvider
     {
         /// <summary>New-Item -ItemType Directory (-Force: missing parents too, and an existing folder is fine) or File (-Value, -Force replaces).</summary>
@@ -42,21 +42,10 @@ namespace VaultStaging.Provider
             if (there != null)
             {
                 if (there.IsFolder && Force) return there;
-                throw Errors.Refused("ITEM_NAME_EXISTS",
-                    $"An item with the name {t.PathOf(staging)} already exists ({(there.IsFolder ? "a folder" : "a file")}).",
-                    there.IsFolder ? "New-Item -Force returns the existing folder." : "Remove the file first, or choose another name.");
+                throw Exists(t, staging, there, there.IsFolder ? "New-Item -Force returns the existing folder." : "Remove the file first, or choose another name.");
             }
-            string parent = StagingPath.ParentOf(staging);
-            if (Force && !IsFolder(t, parent))
-            {
-                var maker = new FolderMaker(t.Client);
-                Pump.Run(ctx => maker.EnsureAsync(staging, ctx));
-            }
-            else
-            {
-                RequireParent(t, parent, "New-Item -ItemType Directory -Force makes the missing folders too.");
-                Pump.Run(ctx => t.Client.CreateFolderAsync(staging, ctx));
-            }
+            EnsureParent(t, StagingPath.ParentOf(staging), "New-Item -ItemType Directory -Force makes the missing folders too.");
+            Pump.Run(ctx => t.Client.CreateFolderAsync(staging, ctx));
             return StagingItem.Folder(staging);
         }
 
@@ -64,9 +53,19 @@ namespace VaultStaging.Provider
         {
             StagingItem there = Lookup(t);
             if (there != null && (there.IsFolder || !Force))
-                throw Errors.Refused("ITEM_NAME_EXISTS", $"An item with the name {t.PathOf(staging)} already exists ({(there.IsFolder ? "a folder" : "a file")}).",
-                    there.IsFolder ? "Choose another name." : "New-Item -Force replaces the file; Set-Content replaces its content.");
-            string parent = StagingPath.ParentOf(staging);
+                throw Exists(t, staging, there, there.IsFolder ? "Choose another name." : "New-Item -Force replaces the file; Set-Content replaces its content.");
+            EnsureParent(t, StagingPath.ParentOf(staging), "New-Item -Force makes the missing folders too.");
+            object raw = value is PSObject pso ? pso.BaseObject : value;
+            byte[] bytes = raw as byte[] ?? new UTF8Encoding(false).GetBytes(raw == null ? "" : LanguagePrimitives.ConvertTo<string>(raw));
+            return Upload(t, staging, bytes, bytes.Length, overwrite: there != null);
+        }
+
+        static VaultException Exists(Target t, string staging, StagingItem there, string hint) =>
+            Errors.Refused("ITEM_NAME_EXISTS", $"An item with the name {t.PathOf(staging)} already exists ({(there.IsFolder ? "a folder" : "a file")}).", hint);
+
+        /// <summary>New-Item's parent folder: with -Force the missing folders are made (mkdir -p), else it must be there.</summary>
+        void EnsureParent(Target t, string parent, string hint)
+        {
             if (Force && !IsFolder(t, parent))
             {
                 var maker = new FolderMaker(t.Client);
@@ -74,27 +73,20 @@ namespace VaultStaging.Provider
             }
             else
             {
-                RequireParent(t, parent, "New-Item -Force makes the missing folders too.");
+                RequireParent(t, parent, hint);
             }
-            object raw = value is PSObject pso ? pso.BaseObject : value;
-            byte[] bytes = raw as byte[] ?? new UTF8Encoding(false).GetBytes(raw == null ? "" : LanguagePrimitives.ConvertTo<string>(raw));
-            return Upload(t, staging, bytes, bytes.Length, overwrite: there != null);
         }
 
-        /// <summary>Sends a small file in one call and checks Vault's MD5 of it against the bytes sent.</summary>
+        /// <summary>Sends a small file in one call, checked by MD5 and sent again if it arrived damaged (as Send-VaultFile does).</summary>
         internal StagingItem Upload(Target t, string staging, byte[] bytes, int length, bool overwrite)
         {
             if (length > VaultClient.MaxDirectFileSize)
                 throw Errors.Refused("EXCEEDS_FILE_MAX_SIZE",
                     $"{t.PathOf(staging)} would be {length:N0} bytes; a Vault drive writes files of at most {VaultClient.MaxDirectFileSize:N0} bytes.",
                     "Use Send-VaultFile for larger files: it uploads them in parts.");
-            string local = Md5Hex.Compute(bytes, 0, length);
-            StagingItem item = Pump.Run(ctx => t.Client.UploadFileAsync(staging, length, () => new MemoryStream(bytes, 0, length, writable: false), overwrite, ctx));
-            if (item.Md5 != null && !Md5Hex.AreEqual(item.Md5, local))
-                throw Errors.Refused("MD5_MISMATCH", $"Vault stored {t.PathOf(staging)} with the MD5 {item.Md5}, but the bytes sent have {local}.", "Write the file again.");
-            // Vault answers the path as the request gave it, or from the staging root for some users: keep the user's form.
-            item.Path = staging;
-            item.Name = StagingPath.NameOf(staging);
+            StagingItem item = Pump.Run(async ctx => (await DirectUpload.SendAsync(t.Client, staging, length,
+                () => new MemoryStream(bytes, 0, length, writable: false), overwrite, null, ctx).ConfigureAwait(false)).Item);
+            item.Name = StagingPath.NameOf(staging); // the client already gives the path in the form asked for
             return item;
         }
 
@@ -263,7 +255,7 @@ namespace VaultStaging.Provider
         {
             VaultJob done = Pump.Run(ctx => t.Client.WaitForJobAsync(job, null, j => ctx.Verbose($"{what}: Vault's job {j.JobId} is {j.Status}."), ctx));
             if (!done.Succeeded)
-                throw new VaultException(VaultFailureKind.Vault, "JOB_" + (done.Status ?? "UNKNOWN"),
+                throw done.Failure(
                     $"{what}: Vault's job {done.JobId} ended {done.Status ?? "without a status"}; nothing may have changed.",
                     "Check the items with Get-ChildItem, then try again.");
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using VaultStaging.Vault;
 
@@ -77,7 +78,7 @@ namespace VaultStaging.Provider
             {
                 if (item.Path == t.Staging) return; // a file's own path lists the file itself
                 if (deep && depth != uint.MaxValue && LevelBelow(item.Path, t.Staging) > depth) return;
-                if (remembered++ < 1000) ShortCache.Put(t.Client, item.Path, item, mark); // for tab completion next
+                if (remembered++ < ShortCache.MaxRememberedOfListing) ShortCache.Put(t.Client, item.Path, item, mark); // for tab completion next
                 if (!PassesFilter(item.Name) || (kinds != null && !kinds.Wants(item))) return;
                 WriteItem(t, item);
             }
@@ -128,8 +129,7 @@ namespace VaultStaging.Provider
             {
                 if (item.Path != t.Staging) read.Add(item);
             });
-            foreach (StagingItem item in read)
-                if (read.Count <= 1000) ShortCache.Put(t.Client, item.Path, item, mark);
+            foreach (StagingItem item in read.Take(ShortCache.MaxRememberedOfListing)) ShortCache.Put(t.Client, item.Path, item, mark);
             if (listing == null) return read;
             if (keep) listing.AddTree(t.Staging, read);
             else listing.AddFolder(t.Staging, read);
@@ -143,20 +143,7 @@ namespace VaultStaging.Provider
             Target t = Resolve(path);
             Listing listing = (DynamicParameters as VaultCommandScope)?.Listings.For(t.Client);
             if (listing != null && listing.TryGetChildren(t.Staging, out IReadOnlyList<StagingItem> known)) return known.Count > 0;
-            bool any = false;
-            try
-            {
-                Pump.Run(ctx => t.Client.ListItemsAsync(t.Staging, false, item =>
-                {
-                    if (item.Path != t.Staging) any = true;
-                    return false;
-                }, ctx, pageSize: 1));
-            }
-            catch (VaultException e) when (VaultClient.IsNotFound(e))
-            {
-                return false;
-            }
-            return any;
+            return Pump.Run(ctx => t.Client.LookUpAsync(t.Staging, ctx)).HasChildren;
         }, terminating: true);
     }
 }

@@ -98,25 +98,15 @@ namespace VaultStaging.Provider
         protected override PSDriveInfo RemoveDrive(PSDriveInfo drive) => drive;
 
         /// <summary>The drive of this provider named <paramref name="name"/> in the caller's scope, or null.</summary>
-        VaultDriveInfo FindDrive(string name)
-        {
-            if (PSDriveInfo is VaultDriveInfo current && string.Equals(current.Name, name, StringComparison.OrdinalIgnoreCase)) return current;
-            try
-            {
-                return SessionState.Drive.Get(name) as VaultDriveInfo;
-            }
-            catch (DriveNotFoundException)
-            {
-                return null;
-            }
-        }
+        VaultDriveInfo FindDrive(string name) =>
+            PSDriveInfo is VaultDriveInfo current && string.Equals(current.Name, name, StringComparison.OrdinalIgnoreCase)
+                ? current : DrivePaths.FindDrive(SessionState, name);
 
         // ---- What a path names --------------------------------------------------------------------------------
 
         /// <summary>A provider path taken apart: the drive (if any), its connection's client and the staging path.</summary>
         internal sealed class Target
         {
-            public string Path;
             public string DriveName;
             public VaultConnection Connection;
             public VaultClient Client => Connection.Client;
@@ -132,7 +122,7 @@ namespace VaultStaging.Provider
                 ProviderPath.Format(DriveName, "/" + (StagingPath.RelativeTo(staging, StagingRoot) ?? staging.TrimStart('/')));
 
             /// <summary>Another staging path on the same drive and connection.</summary>
-            public Target At(string staging) => new Target { Path = PathOf(staging), DriveName = DriveName, Connection = Connection, Staging = staging, StagingRoot = StagingRoot };
+            public Target At(string staging) => new Target { DriveName = DriveName, Connection = Connection, Staging = staging, StagingRoot = StagingRoot };
         }
 
         /// <summary>
@@ -143,23 +133,13 @@ namespace VaultStaging.Provider
         {
             string driveName = ProviderPath.DriveOf(path);
             VaultConnection connection;
-            string root = StagingPath.Root;
+            string root;
             try
             {
-                if (driveName == null)
-                {
-                    connection = VaultDriveInfo.RequireDefault();
-                }
-                else
-                {
-                    VaultDriveInfo drive = FindDrive(driveName);
-                    if (drive == null)
-                        throw new VaultException(VaultFailureKind.Client, "DriveNotFound",
-                            $"'{path}' names the drive {driveName}:, which is not a VaultStaging drive in this session.",
-                            "Get-PSDrive -PSProvider VaultStaging lists them; New-PSDrive -PSProvider VaultStaging -Root / -Connection $c makes one.");
-                    connection = drive.RequireConnection();
-                    root = drive.StagingRoot;
-                }
+                if (!DrivePaths.TryStartOf(SessionState, driveName, PSDriveInfo as VaultDriveInfo, out connection, out root))
+                    throw new VaultException(VaultFailureKind.Client, "DriveNotFound",
+                        $"'{path}' names the drive {driveName}:, which is not a VaultStaging drive in this session.",
+                        "Get-PSDrive -PSProvider VaultStaging lists them; New-PSDrive -PSProvider VaultStaging -Root / -Connection $c makes one.");
             }
             catch (VaultException e)
             {
@@ -168,7 +148,6 @@ namespace VaultStaging.Provider
             }
             return new Target
             {
-                Path = path,
                 DriveName = driveName,
                 Connection = connection,
                 StagingRoot = root,
@@ -208,7 +187,7 @@ namespace VaultStaging.Provider
             string path = t.PathOf(item.Path);
             // A copy: PowerShell keeps note properties with the object, and a cached item may be written again
             // for another drive on the same connection.
-            PSObject shown = PSObject.AsPSObject(Copy(item, item.Path));
+            PSObject shown = Commands.StagingCmdlet.Shown(Copy(item, item.Path));
             shown.Properties.Add(new PSNoteProperty("Path", path));
             shown.Properties.Add(new PSNoteProperty("StagingPath", item.Path));
             WriteItemObject(shown, path, item.IsFolder);
@@ -226,12 +205,14 @@ namespace VaultStaging.Provider
             AdditionalFields = item.AdditionalFields,
         };
 
-        /// <summary>Whether a name passes -Filter (a wildcard, without regard to case, as on the file system).</summary>
+        WildcardPattern _filter;
+
+        /// <summary>Whether a name passes -Filter (a wildcard, without regard to case, as on the file system); the pattern is built once per call, not per item.</summary>
         bool PassesFilter(string name)
         {
-            string filter = Filter;
-            if (string.IsNullOrEmpty(filter)) return true;
-            return WildcardPattern.Get(filter, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant).IsMatch(name ?? "");
+            if (string.IsNullOrEmpty(Filter)) return true;
+            if (_filter == null) _filter = WildcardPattern.Get(Filter, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+            return _filter.IsMatch(name ?? "");
         }
 
         // ---- Failures -------------------------------------------------------------------------------------

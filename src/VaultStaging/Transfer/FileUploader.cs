@@ -2,9 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.Linq;
 using System.Net.Http;
-using System.Threading;
 using System.Threading.Tasks;
 using VaultStaging.Vault;
 
@@ -48,10 +46,7 @@ namespace VaultStaging.Transfer
                 ? UploadDirectAsync(request, progress, ctx)
                 : UploadThroughSessionAsync(request, progress, ctx);
 
-        /// <summary>
-        /// One POST .../items: the file is streamed from disk and hashed on the way; Vault's MD5 of what it
-        /// stored must equal ours, else the file is sent again (with overwrite, since the bad copy is ours).
-        /// </summary>
+        /// <summary>One POST .../items, streamed from disk and checked by MD5 (<see cref="DirectUpload"/>).</summary>
         public async Task<UploadResult> UploadDirectAsync(FileUploadRequest request, TransferProgress progress, VaultCallContext ctx)
         {
             var watch = Stopwatch.StartNew();
@@ -59,37 +54,22 @@ namespace VaultStaging.Transfer
             progress?.SetStage("Uploading");
             try
             {
-                bool overwrite = request.Overwrite;
-                for (int send = 1; ; send++)
-                {
-                    HashingReadStream sent = null;
-                    long counted = 0;
-                    StagingItem item = await _client.UploadFileAsync(request.Destination, request.Size, () =>
-                    {
-                        progress?.TakeBack(counted);
-                        counted = 0;
-                        sent = new HashingReadStream(OpenLocal(request), n => { counted += n; progress?.Moved(n); });
-                        return sent;
-                    }, overwrite, ctx).ConfigureAwait(false);
-                    result.BytesSent += request.Size;
-                    string local = sent?.Md5Hex;
-                    if (item.Size == request.Size && Md5Hex.AreEqual(item.Md5, local))
-                    {
-                        result.Md5 = item.Md5;
-                        result.Status = UploadStatus.Staged;
-                        return result;
-                    }
-                    string what = item.Size != request.Size
-                        ? $"Vault stored {item.Size:N0} bytes of the {request.Size:N0} sent"
-                        : $"Vault's MD5 {item.Md5 ?? "(none)"} differs from the local {local}";
-                    if (send >= MaxSendsPerPart)
-                        throw new VaultException(VaultFailureKind.Client, "FILE_MD5_MISMATCH",
-                            $"{request.Destination} arrived damaged {send} times ({what}).",
-                            "Something between here and Vault alters the data (a proxy or a failing network card). The damaged copy stays on the staging server: fix that and send the file again with -Overwrite, or remove it with Remove-VaultStagingItem.");
-                    ctx.Verbose($"{request.Destination} arrived damaged ({what}); sending it again.");
-                    progress?.TakeBack(request.Size);
-                    overwrite = true; // the damaged copy is ours
-                }
+                (StagingItem item, int sends) = await DirectUpload.SendAsync(_client, request.Destination, request.Size, () => OpenLocal(request),
+                    request.Overwrite, progress, ctx).ConfigureAwait(false);
+                result.BytesSent = sends * request.Size;
+                result.Md5 = item.Md5;
+                result.Status = UploadStatus.Staged;
+                return result;
+            }
+            catch (VaultException e) when (e.ErrorType == "ITEM_NAME_EXISTS" && !request.Overwrite)
+            {
+                // Vault only says the name is taken: say by what, and what to do.
+                StagingItem there = await _client.GetItemAsync(request.Destination, ctx).ConfigureAwait(false);
+                throw there != null && there.IsFolder
+                    ? e.Rephrased($"{request.Destination} is a folder on the staging server; {request.LocalPath} was not sent.",
+                        $"To upload into that folder, end -Destination with '/' ({request.Destination}/).")
+                    : e.Rephrased($"A file is already at {request.Destination}; it was kept, and {request.LocalPath} was not sent.",
+                        "Add -Overwrite to replace it.");
             }
             finally
             {
@@ -198,7 +178,7 @@ namespace VaultStaging.Transfer
             job = await _client.WaitForJobAsync(job, null, j => ctx.Verbose($"Job {j.JobId} of {request.Destination}: {j.Status}."), ctx).ConfigureAwait(false);
             result.JobStatus = job.Status;
             if (!job.Succeeded)
-                throw new VaultException(VaultFailureKind.Vault, "JOB_" + job.Status,
+                throw job.Failure(
                     $"The commit job {job.JobId} of {request.Destination} ended with {job.Status}; the file was not staged.",
                     request.Overwrite ? "Check the job in Vault (Admin > Operations > Job Status) and the staging path, then upload the file again."
                         : "If a file is already at that path, Vault keeps it unless the upload says -Overwrite. Check the path, then upload again.");

@@ -12,6 +12,8 @@ namespace VaultStaging.Transfer
     /// once per command however many files go into it. A folder that is already there (ITEM_NAME_EXISTS) is
     /// simply used. Which error Vault gives for a missing parent is not documented, so any refusal of a
     /// folder whose parent is not known to exist is answered by making the parent, then the folder again.
+    /// A file where a folder is needed is an error that says so (Vault itself only says the folder does not
+    /// exist, or that the name is taken).
     /// </summary>
     public sealed class FolderMaker
     {
@@ -66,7 +68,12 @@ namespace VaultStaging.Transfer
             }
             catch (VaultException e) when (e.ErrorType == "ITEM_NAME_EXISTS")
             {
-                // Already there: used as it is.
+                // Something of that name is there: used as it is when it is a folder.
+                StagingItem there = await _client.GetItemAsync(folder, ctx).ConfigureAwait(false);
+                if (there != null && !there.IsFolder)
+                    throw e.Rephrased($"{folder} is a file on the staging server, not a folder: nothing can be put into it.",
+                        "Choose another destination, or rename or remove that file first (Rename-VaultStagingItem, Remove-VaultStagingItem).");
+                ctx.Verbose($"The staging folder {folder} is already there.");
             }
         }
     }

@@ -36,8 +36,7 @@ namespace VaultStaging.Transfer
                 VaultJob job = await _client.DeleteItemAsync(record.StagingPath, record.Kind == StagingItemKind.Folder, ctx).ConfigureAwait(false);
                 job = await _client.WaitForJobAsync(job, null, j => ctx.Verbose($"Job {j.JobId} ({j.Operation}): {j.Status}."), ctx).ConfigureAwait(false);
                 if (!job.Succeeded)
-                    throw new VaultException(VaultFailureKind.Vault, "JOB_" + job.Status,
-                        $"Deleting {record.StagingPath} failed: its job {job.JobId} ended with {job.Status}.", "Check the item with Get-VaultStagingItem and the job in Vault.");
+                    throw job.Failure($"Deleting {record.StagingPath} failed: its job {job.JobId} ended with {job.Status}.", "Check the item with Get-VaultStagingItem and the job in Vault.");
             }
             else if (record.Kind == StagingItemKind.Folder)
             {

@@ -1,12 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Net.Http;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Security;
-using System.Threading;
 using System.Threading.Tasks;
 using Newtonsoft.Json.Linq;
 
@@ -83,12 +79,11 @@ namespace VaultStaging.Vault
                 }
                 catch (VaultException e) when (e.ErrorType == "INVALID_SESSION_ID")
                 {
-                    throw new VaultException(e.Kind, e.ErrorType,
+                    throw e.Rephrased(
                         $"{VaultAddress.DisplayName(baseUri)} refused the {parameterName}: Vault says it is invalid or expired.",
                         method == VaultAuthenticationMethod.Token
                             ? "Check that the whole API access token was given (it starts with veeva-vault-) and that it has not been revoked or expired."
-                            : "Session ids end at logout, after the vault's inactivity timeout and 48 hours after login: get a new one, or connect with -Credential.")
-                    { VaultMessage = e.VaultMessage, Operation = e.Operation, Errors = e.Errors, HttpStatus = e.HttpStatus };
+                            : "Session ids end at logout, after the vault's inactivity timeout and 48 hours after login: get a new one, or connect with -Credential.");
                 }
                 client.CheckApiVersion(answer);
                 client.UserId = ParseLong(answer.Headers, "X-VaultAPI-UserId");

@@ -101,8 +101,17 @@ namespace VaultStaging.Vault
         /// </summary>
         public async Task<StagingItem> GetItemAsync(string path, VaultCallContext ctx)
         {
+            if (StagingPath.Normalize(path) == StagingPath.Root) return StagingItem.Folder(StagingPath.Root);
+            return (await LookUpAsync(path, ctx).ConfigureAwait(false)).Item;
+        }
+
+        /// <summary>
+        /// What <see cref="GetItemAsync"/> answers, and for a folder whether anything is in it, from the same
+        /// one call (the folder's first item is its first child): what a delete without -Recurse must know.
+        /// </summary>
+        internal async Task<(StagingItem Item, bool HasChildren)> LookUpAsync(string path, VaultCallContext ctx)
+        {
             string normal = StagingPath.Normalize(path);
-            if (normal == StagingPath.Root) return StagingItem.Folder(StagingPath.Root);
             StagingItem first = null;
             try
             {
@@ -110,10 +119,10 @@ namespace VaultStaging.Vault
             }
             catch (VaultException e) when (IsNotFound(e))
             {
-                return null;
+                return (null, false);
             }
-            if (first != null && first.Kind == StagingItemKind.File && first.Path == normal) return first;
-            return StagingItem.Folder(normal);
+            if (first != null && first.Kind == StagingItemKind.File && first.Path == normal) return (first, false);
+            return (StagingItem.Folder(normal), first != null);
         }
 
         /// <summary>A refusal that means the path is not there (see <see cref="GetItemAsync"/>).</summary>

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
-using System.Linq;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
@@ -45,10 +44,6 @@ namespace VaultStaging.Vault
                 if (timeout.HasValue && watch.Elapsed + JobReadInterval > timeout.Value) return job;
             }
         }
-
-        /// <summary>Waits for many jobs together: each is read on its own 10-second clock, not in turn.</summary>
-        public Task<VaultJob[]> WaitForJobsAsync(IEnumerable<VaultJob> jobs, TimeSpan? timeout, Action<VaultJob> onStatus, VaultCallContext ctx) =>
-            Task.WhenAll(jobs.Select(j => WaitForJobAsync(j, timeout, onStatus, ctx)));
 
         /// <summary>Vault's interval plus a small margin, so two reads never arrive closer than Vault allows.</summary>
         TimeSpan JobReadInterval => _options.JobStatusInterval + TimeSpan.FromMilliseconds(Math.Max(100, _options.JobStatusInterval.TotalMilliseconds * 0.05));

@@ -92,9 +92,7 @@ namespace VaultStaging.Vault
                 }
                 if (AuthenticationMethod != VaultAuthenticationMethod.Password)
                 {
-                    throw new VaultException(failure.Kind, failure.ErrorType,
-                        failure.Message + $" A connection made with -{AuthenticationMethod} cannot log in again by itself: run Connect-Vault again.", null, failure.InnerException)
-                    { VaultMessage = failure.VaultMessage, Operation = failure.Operation, Errors = failure.Errors, ExecutionId = failure.ExecutionId };
+                    throw failure.Rephrased(failure.Message + $" A connection made with -{AuthenticationMethod} cannot log in again by itself: run Connect-Vault again.");
                 }
             }
             bool safeToRepeat = request.Idempotent || !failure.MayHaveBeenApplied;

@@ -59,6 +59,21 @@ namespace VaultStaging.Vault
         public bool MayHaveBeenApplied { get; set; }
 
         public IReadOnlyList<VaultError> Errors { get; set; } = Array.Empty<VaultError>();
+
+        /// <summary>The same failure (type, Vault's message, execution id, status...) told in other words for the user.</summary>
+        internal VaultException Rephrased(string message, string hint = null) =>
+            new VaultException(Kind, ErrorType, message, hint, InnerException ?? this)
+            {
+                VaultMessage = VaultMessage,
+                Operation = Operation,
+                ExecutionId = ExecutionId,
+                HttpStatus = HttpStatus,
+                ContentType = ContentType,
+                RetryAfter = RetryAfter,
+                IsTransient = IsTransient,
+                MayHaveBeenApplied = MayHaveBeenApplied,
+                Errors = Errors,
+            };
     }
 
     /// <summary>Bad input found before any call to Vault; names the parameter.</summary>
@@ -95,7 +110,7 @@ namespace VaultStaging.Vault
             ["PASSWORD_CHANGE_REQUIRED"] = "Vault requires a password change; log in to Vault in a browser, change it, then connect again.",
             ["INSUFFICIENT_ACCESS"] = "The user needs the 'File Staging: Access' and 'API: Access API' permissions, and can only act on its own upload sessions unless it is a Vault admin.",
             ["API_LIMIT_EXCEEDED"] = "Vault's API limit was reached. Wait a minute and try again; reuse one connection instead of connecting for every command.",
-            ["INVALID_DATA"] = "Check the values given; an upload session id may be wrong, expired, committed or aborted (Get-VaultUploadSession lists the active ones).",
+            ["INVALID_DATA"] = "Check the values given: a staging path, an upload session id or a job id may be wrong (Get-VaultStagingItem shows what is staged; Get-VaultUploadSession lists the active upload sessions).",
             ["PARAMETER_REQUIRED"] = "A required value was missing from the request.",
             ["OPERATION_NOT_ALLOWED"] = "Vault does not allow this now; check the upload session's state with Get-VaultUploadSession.",
             ["MALFORMED_URL"] = "Check -ApiVersion (for example v26.1) and the ids given.",
@@ -113,7 +128,7 @@ namespace VaultStaging.Vault
         public static string For(string errorType)
         {
             if (errorType != null && Hints.TryGetValue(errorType, out string hint)) return hint;
-            return "See Vault's message above; if it persists, give the vault's administrator (or Veeva support) the Vault execution id at the end of this message.";
+            return "See Vault's message above; if it persists, give the vault's administrator (or Veeva support) the Vault execution id, which ends this message when Vault sent one.";
         }
     }
 }

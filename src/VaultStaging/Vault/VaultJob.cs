@@ -36,6 +36,10 @@ namespace VaultStaging
 
         public override string ToString() => $"job {JobId}: {Status ?? "submitted"}";
 
+        /// <summary>The error for a job that ended in anything but SUCCESS: its id is JOB_ and the status, one form wherever a job is waited for.</summary>
+        internal Vault.VaultException Failure(string message, string hint) =>
+            new Vault.VaultException(Vault.VaultFailureKind.Vault, "JOB_" + (Status ?? "UNKNOWN"), message, hint);
+
         internal void Update(JObject data)
         {
             Status = VaultJson.AsString(data["status"]) ?? Status;
