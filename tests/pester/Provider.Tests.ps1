@@ -292,6 +292,14 @@ Describe 'Changing as <Name>' -ForEach $Cases {
         (New-Item "$Drive/New/one" -ItemType Directory).StagingPath | Should -Be "$Top/New/one"
     }
 
+    It 'sends a small file again when Vault stored something else, as Send-VaultFile does' {
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'corrupt-file'; operation = 'item-create' }
+        Clear-Log
+        Set-Content "$Drive/Imports/damaged.txt" -Value 'sent twice' -NoNewline
+        @(Get-Log | Where-Object operation -eq 'item-create').Count | Should -Be 2
+        (Get-StagedItem '/u10001400/Imports/damaged.txt').sha256 | Should -Be (Get-Sha256 ([Text.Encoding]::UTF8.GetBytes('sent twice')))
+    }
+
     It 'writes small files with New-Item -Value and Set-Content (Vault''s MD5 checked, the bytes staged as sent)' {
         Clear-Log
         $item = New-Item "$Drive/Imports/hello.txt" -Value 'hello'

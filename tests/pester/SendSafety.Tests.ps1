@@ -239,4 +239,16 @@ Describe 'Send-VaultFile for small files and folder trees' {
         $null = New-RandomFile 'folder-only/f.txt' 10
         { Send-VaultFile -LiteralPath (Join-Path $work 'folder-only') -Destination '/x/' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidArgument*'
     }
+
+    It 'says what is in the way when a name is taken: a file where a folder is meant, a file without -Overwrite, a folder without a trailing /' {
+        $file = New-RandomFile 'taken/one.txt' 100 -Seed 30
+        $null = Invoke-EmulatorControl -Method Post -Path items -Body @{ path = '/u10001400/taken/a.txt'; kind = 'file'; size = 10 }
+        $e = { Send-VaultFile -LiteralPath $file -Destination '/taken/a.txt/' -ErrorAction Stop } | Should -Throw -ErrorId 'ITEM_NAME_EXISTS*' -PassThru
+        "$($e.ErrorDetails.Message)" | Should -BeLike '*/taken/a.txt is a file on the staging server, not a folder*'
+        $e = { Send-VaultFile -LiteralPath $file -Destination '/taken/a.txt' -ErrorAction Stop } | Should -Throw -ErrorId 'ITEM_NAME_EXISTS*' -PassThru
+        "$($e.ErrorDetails.Message)" | Should -BeLike '*A file is already at /taken/a.txt*Add -Overwrite*'
+        $e = { Send-VaultFile -LiteralPath $file -Destination '/taken' -ErrorAction Stop } | Should -Throw -ErrorId 'ITEM_NAME_EXISTS*' -PassThru
+        "$($e.ErrorDetails.Message)" | Should -BeLike "*/taken is a folder*end -Destination with '/'*"
+        (Get-StagedFile '/u10001400/taken/a.txt').size | Should -Be 10
+    }
 }
