@@ -244,7 +244,7 @@ Describe 'Send-VaultFile for small files and folder trees' {
         $file = New-RandomFile 'taken/one.txt' 100 -Seed 30
         $null = Invoke-EmulatorControl -Method Post -Path items -Body @{ path = '/u10001400/taken/a.txt'; kind = 'file'; size = 10 }
         $e = { Send-VaultFile -LiteralPath $file -Destination '/taken/a.txt/' -ErrorAction Stop } | Should -Throw -ErrorId 'ITEM_NAME_EXISTS*' -PassThru
-        "$($e.ErrorDetails.Message)" | Should -BeLike '*/taken/a.txt is a file on the staging server, not a folder*'
+        "$($e.ErrorDetails.Message)" | Should -BeLike '*A file named a.txt is already at /taken/a.txt, where a folder is needed*'
         $e = { Send-VaultFile -LiteralPath $file -Destination '/taken/a.txt' -ErrorAction Stop } | Should -Throw -ErrorId 'ITEM_NAME_EXISTS*' -PassThru
         "$($e.ErrorDetails.Message)" | Should -BeLike '*A file is already at /taken/a.txt*Add -Overwrite*'
         $e = { Send-VaultFile -LiteralPath $file -Destination '/taken' -ErrorAction Stop } | Should -Throw -ErrorId 'ITEM_NAME_EXISTS*' -PassThru

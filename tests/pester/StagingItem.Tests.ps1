@@ -158,6 +158,12 @@ Describe 'Get-VaultStagingItem, as an admin' {
         $r.Errors[0].TargetObject | Should -Be "/u$Jane/nope"
     }
 
+    It 'answers a path typed with a wildcard by pointing to -Filter' {
+        $r = Invoke-Captured { Get-VaultStagingItem "/u$Jane/reports/*.csv" }
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'ItemNotFound*'
+        "$($r.Errors[0])" | Should -BeLike "*-Filter*"
+    }
+
     It 'says ItemNotFound whichever error type Vault gives a missing path (<Type>)' -ForEach @(
         @{ Type = 'INVALID_DATA' }
         @{ Type = 'NOT_FOUND' }

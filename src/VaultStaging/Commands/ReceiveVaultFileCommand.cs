@@ -166,8 +166,7 @@ namespace VaultStaging.Commands
                         else WriteVerbose($"{outcome.Item.RemotePath} -> {outcome.Item.LocalPath}: {outcome.Result.Status}.");
                     }
                     else if (outcome.WasCancelled) unfinished.Add(outcome.Item);
-                    else WriteFailure(outcome.Error is VaultException ? outcome.Error
-                        : new VaultException(VaultFailureKind.Client, "DOWNLOAD_FAILED", $"{outcome.Item.RemotePath} was not downloaded: {outcome.Error.Message}", "Run the same command again to resume it."), outcome.Item.RemotePath);
+                    else WriteFailure(outcome.Error as VaultException ?? DownloadFailed(outcome.Item, outcome.Error), outcome.Item.RemotePath);
                 }, left =>
                 {
                     unfinished.AddRange(left.Where(o => !o.Succeeded).Select(o => o.Item));
@@ -178,5 +177,12 @@ namespace VaultStaging.Commands
                 if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
             }
         }
+
+        /// <summary>A download that failed outside Vault: on the local side (a file where a folder is meant, permissions) running it again alone does not help.</summary>
+        static VaultException DownloadFailed(FileDownloadRequest file, Exception e) =>
+            e is IOException || e is UnauthorizedAccessException
+                ? new VaultException(VaultFailureKind.Client, "DOWNLOAD_FAILED", $"{file.RemotePath} was not downloaded: {file.LocalPath} could not be written: {e.Message}",
+                    "Check the local destination (a file where a folder is meant, permissions, free space), then run the same command again; the ranges already on disk are kept.")
+                : new VaultException(VaultFailureKind.Client, "DOWNLOAD_FAILED", $"{file.RemotePath} was not downloaded: {e.Message}", "Run the same command again to resume it.");
     }
 }

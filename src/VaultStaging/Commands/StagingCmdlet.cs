@@ -43,9 +43,11 @@ namespace VaultStaging.Commands
         protected VaultException NotFound(string path, string parameterName, string what = "Nothing")
         {
             string parent = StagingPath.ParentOf(path) ?? StagingPath.Root;
-            return new VaultException(VaultFailureKind.Client, "ItemNotFound",
-                $"-{parameterName}: {what} is at the staging path {path}.",
-                $"Get-VaultStagingItem {StagingPath.Quote(parent)} lists what is in {parent}. Admins write paths from the staging root (/u1234/Folder/File.txt), other users from their own folder (/Folder/File.txt).");
+            // Staging paths take no wildcards: a * or ? typed as one is most likely meant as a pattern.
+            string hint = WildcardPattern.ContainsWildcardCharacters(path)
+                ? $"Staging paths take no wildcards (* ? [ ] are part of a name); list the folder and match names with -Filter: Get-VaultStagingItem {StagingPath.Quote(parent)} -Filter {StagingPath.Quote(StagingPath.NameOf(path))}."
+                : $"Get-VaultStagingItem {StagingPath.Quote(parent)} lists what is in {parent}. Admins write paths from the staging root (/u1234/Folder/File.txt), other users from their own folder (/Folder/File.txt).";
+            return new VaultException(VaultFailureKind.Client, "ItemNotFound", $"-{parameterName}: {what} is at the staging path {path}.", hint);
         }
 
         /// <summary>A job that ended in anything but SUCCESS: an error whose id is JOB_ and the status, naming the path and the job.</summary>

@@ -71,7 +71,7 @@ namespace VaultStaging.Transfer
                 // Something of that name is there: used as it is when it is a folder.
                 StagingItem there = await _client.GetItemAsync(folder, ctx).ConfigureAwait(false);
                 if (there != null && !there.IsFolder)
-                    throw e.Rephrased($"{folder} is a file on the staging server, not a folder: nothing can be put into it.",
+                    throw e.Rephrased($"A file named {StagingPath.NameOf(folder)} is already at {folder}, where a folder is needed: nothing can be put into it.",
                         "Choose another destination, or rename or remove that file first (Rename-VaultStagingItem, Remove-VaultStagingItem).");
                 ctx.Verbose($"The staging folder {folder} is already there.");
             }
