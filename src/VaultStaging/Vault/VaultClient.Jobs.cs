@@ -24,7 +24,17 @@ namespace VaultStaging.Vault
         {
             await WaitForReadSlotAsync(job.JobId, ctx.CancellationToken).ConfigureAwait(false);
             var request = new VaultRequest(HttpMethod.Get, ApiRoot + "services/jobs/" + job.JobId.ToString(CultureInfo.InvariantCulture), "Read the status of job " + job.JobId);
-            VaultResponse answer = await SendAsync(request, ctx).ConfigureAwait(false);
+            VaultResponse answer;
+            try
+            {
+                answer = await SendAsync(request, ctx).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Vault counts the interval from when the read reached it, which is at the latest now: a read that
+                // left late (a busy machine, a new connection) must not bring the next one closer than allowed.
+                lock (_jobLastRead) _jobLastRead[job.JobId] = Stopwatch.GetTimestamp();
+            }
             if (answer.Data is JObject data) job.Update(data);
             return job;
         }
