@@ -101,7 +101,7 @@ Describe 'A tree goes up, comes down byte for byte, and stays in step' {
 
         $records = Sync-VaultStagingFolder -Path $source -Destination '/tree' -Delete -Force -PassThru
 
-        ($records | Where-Object Action -eq 'Sent').RelativePath | Sort-Object | Should -Be @('a/b/with space-1.bin', 'a/plain-6.bin', 'e/plus+sign-4.bin')
+        ($records | Where-Object Action -eq 'Uploaded').RelativePath | Sort-Object | Should -Be @('a/b/with space-1.bin', 'a/plain-6.bin', 'e/plus+sign-4.bin')
         ($records | Where-Object Action -eq 'Deleted').RelativePath | Should -Be @('f ümlaut-日本/per%cent-3.bin')
         @($records | Where-Object Action -eq 'Failed').Count | Should -Be 0
         $log = @(Get-Log)
@@ -116,7 +116,7 @@ Describe 'A tree goes up, comes down byte for byte, and stays in step' {
         $down = Join-Path $work 'down'
         $null = Invoke-EmulatorControl -Method Delete -Path log
         $records = Sync-VaultStagingFolder -Path $down -Destination '/tree' -Direction Download -Delete -Force -PassThru
-        ($records | Where-Object Action -eq 'Sent').RelativePath | Sort-Object | Should -Be @('a/b/with space-1.bin', 'a/plain-6.bin', 'e/plus+sign-4.bin')
+        ($records | Where-Object Action -eq 'Downloaded').RelativePath | Sort-Object | Should -Be @('a/b/with space-1.bin', 'a/plain-6.bin', 'e/plus+sign-4.bin')
         ($records | Where-Object Action -eq 'Deleted').RelativePath | Should -Be @('f ümlaut-日本/per%cent-3.bin')
         $downHashes = Get-TreeHash $down
         $now = Get-TreeHash $source
@@ -281,7 +281,7 @@ Describe 'Transfers take paths on VaultStaging drives' {
 
     It 'syncs to a folder given as a drive path' {
         $records = Sync-VaultStagingFolder -Path $drv -Destination 'Vault:\synced' -PassThru
-        @($records | Where-Object Action -eq 'Sent').Count | Should -Be 3      # two files and the folder sub
+        @($records | Where-Object Action -eq 'Uploaded').Count | Should -Be 3      # two files and the folder sub
         (Get-StagedFile '/u10001400/synced/sub/two.bin').exists | Should -BeTrue
     }
 

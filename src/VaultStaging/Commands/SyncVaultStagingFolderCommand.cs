@@ -48,7 +48,7 @@ namespace VaultStaging.Commands
         [ValidateRange(1, 50)]
         public int ThrottleLimit { get; set; } = 10;
 
-        /// <summary>One record per file or folder: Sent, Skipped, Deleted or Failed.</summary>
+        /// <summary>One record per file or folder: Uploaded or Downloaded (as the direction), Skipped, Deleted or Failed.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
@@ -124,6 +124,12 @@ namespace VaultStaging.Commands
             if (delete.Count > 0 && !StopToken.IsCancellationRequested) Remove(delete);
         }
 
+        /// <summary>
+        /// The Action of a file or folder put in place on the target: one word per direction, the word
+        /// Receive-VaultFile uses for a download, so one filter finds what a run changed.
+        /// </summary>
+        string DoneAction => Direction == SyncDirection.Upload ? "Uploaded" : "Downloaded";
+
         /// <summary>What ShouldProcess names: the item changed, and for a transfer where it comes from.</summary>
         static string Describe(SyncRecord r)
         {
@@ -151,7 +157,7 @@ namespace VaultStaging.Commands
                 {
                     if (Direction == SyncDirection.Upload) Await(maker.EnsureAsync(folder.StagingPath, CallContext));
                     else Directory.CreateDirectory(folder.LocalPath);
-                    folder.Action = "Sent";
+                    folder.Action = DoneAction;
                     if (PassThru) WriteObject(folder);
                 });
             }
@@ -212,7 +218,7 @@ namespace VaultStaging.Commands
         {
             if (succeeded)
             {
-                if (record.Action == null) record.Action = "Sent";
+                if (record.Action == null) record.Action = DoneAction;
                 WriteVerbose($"{record.Action} {record.RelativePath} ({record.Reason}).");
             }
             else

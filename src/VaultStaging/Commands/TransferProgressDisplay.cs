@@ -50,7 +50,7 @@ namespace VaultStaging.Commands
                 if (p.Finished) finished++;
             }
             double rate = moved / seconds;
-            Write(Record(ParentId, -1, _activity, $"{finished} of {_items.Count} files, {Mb(done)} of {Mb(_total)} MB", done, _total, rate));
+            Write(Record(ParentId, -1, _activity, $"{finished} of {_items.Count} files, {MiB(done)} of {MiB(_total)} MiB", done, _total, rate));
             foreach (TransferProgress p in _items)
             {
                 if (!p.Started) continue;
@@ -59,7 +59,7 @@ namespace VaultStaging.Commands
                     if (_completed.Add(p)) Write(new ProgressRecord(_ids[p], p.Name, "Done") { ParentActivityId = ParentId, RecordType = ProgressRecordType.Completed });
                     continue;
                 }
-                Write(Record(_ids[p], ParentId, p.Name, $"{p.Stage}: {Mb(p.BytesDone)} of {Mb(p.Size)} MB", p.BytesDone, p.Size, 0));
+                Write(Record(_ids[p], ParentId, p.Name, $"{p.Stage}: {MiB(p.BytesDone)} of {MiB(p.Size)} MiB", p.BytesDone, p.Size, 0));
             }
         }
 
@@ -89,7 +89,7 @@ namespace VaultStaging.Commands
 
         static ProgressRecord Record(int id, int parent, string activity, string status, long done, long total, double rate)
         {
-            var record = new ProgressRecord(id, activity, status + (rate > 0 ? $", {(rate / 1048576).ToString("0.0", CultureInfo.CurrentCulture)} MB/s" : ""))
+            var record = new ProgressRecord(id, activity, status + (rate > 0 ? $", {(rate / 1048576).ToString("0.0", CultureInfo.CurrentCulture)} MiB/s" : ""))
             {
                 ParentActivityId = parent,
                 PercentComplete = total > 0 ? (int)Math.Min(100, 100 * done / total) : -1,
@@ -98,6 +98,7 @@ namespace VaultStaging.Commands
             return record;
         }
 
-        static string Mb(long bytes) => (bytes / 1048576.0).ToString("0.0", CultureInfo.CurrentCulture);
+        /// <summary>Mebibytes (1,048,576 bytes), as the display says: "MB" would be 1,000,000, the unit of Vault's 50,000,000-byte limit.</summary>
+        static string MiB(long bytes) => (bytes / 1048576.0).ToString("0.0", CultureInfo.CurrentCulture);
     }
 }

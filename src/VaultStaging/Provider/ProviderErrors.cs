@@ -65,6 +65,10 @@ namespace VaultStaging.Provider
             {
                 ErrorDetails = new ErrorDetails(message + " " + hint),
             };
+            // Refused while PowerShell binds the command's dynamic parameters, the record gets no command in its
+            // InvocationInfo, and the error view would begin with the category ("NotImplemented:"). Named as the
+            // activity, the command heads the error as it does every other one ("Copy-Item: ...").
+            record.CategoryInfo.Activity = crossing == Crossing.MoveOut ? "Move-Item" : "Copy-Item";
             carrier.Record = record;
             return record;
         }

@@ -57,7 +57,27 @@ namespace VaultStaging.Provider
             EnsureParent(t, StagingPath.ParentOf(staging), "New-Item -Force makes the missing folders too.");
             object raw = value is PSObject pso ? pso.BaseObject : value;
             byte[] bytes = raw as byte[] ?? new UTF8Encoding(false).GetBytes(raw == null ? "" : LanguagePrimitives.ConvertTo<string>(raw));
-            return Upload(t, staging, bytes, bytes.Length, overwrite: there != null);
+            StagingItem item = Upload(t, staging, bytes, bytes.Length, overwrite: there != null);
+            return item.ModifiedDate != null ? item : WithModifiedDate(t, staging, item);
+        }
+
+        /// <summary>
+        /// Vault's answer to a created file has no modified_date, so New-Item would show the new file with an
+        /// empty Modified: the date is read back from Vault (one listing call). The file is in place either way,
+        /// so a failed read only leaves the date out (a verbose line says why).
+        /// </summary>
+        StagingItem WithModifiedDate(Target t, string staging, StagingItem item)
+        {
+            try
+            {
+                StagingItem listed = Pump.Run(ctx => t.Client.GetItemAsync(staging, ctx));
+                if (listed != null && !listed.IsFolder) item.ModifiedDate = listed.ModifiedDate;
+            }
+            catch (VaultException e)
+            {
+                WriteVerbose($"{t.PathOf(staging)} was created; its modified date could not be read: {e.Message}");
+            }
+            return item;
         }
 
         static VaultException Exists(Target t, string staging, StagingItem there, string hint) =>

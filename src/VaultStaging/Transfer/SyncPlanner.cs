@@ -14,7 +14,7 @@ namespace VaultStaging.Transfer
         Download,
     }
 
-    /// <summary>What a sync does (or did) with one file or folder: Sent, Skipped, Deleted or Failed.</summary>
+    /// <summary>What a sync does (or did) with one file or folder: Uploaded or Downloaded, Skipped, Deleted or Failed.</summary>
     public sealed class SyncRecord
     {
         public string Action { get; set; }
