@@ -74,6 +74,16 @@ Describe 'Get-Help <Name>' -ForEach $script:CmdletCases {
         }
     }
 
+    It 'gives a default value to every parameter whose help says it has one' {
+        foreach ($p in $Parameters) {
+            $ph = Get-Help $Name -Parameter $p
+            $text = ($ph.description.Text -join ' ')
+            if ($text -match "By default|the runspace's default") {
+                "$($ph.defaultValue)".Trim() | Should -Not -BeIn @('', 'None') -Because "-$p says: $text"
+            }
+        }
+    }
+
     It 'has one syntax item per visible parameter set' {
         @($script:Help.syntax.syntaxItem).Count | Should -Be @($script:Command.ParameterSets).Count
     }

@@ -445,15 +445,18 @@ Describe 'Copy-Item and Move-Item across providers' {
     }
     AfterAll { Disconnect-Vault -ErrorAction SilentlyContinue }
 
-    It 'points <Case> to <Points>' -ForEach @(
-        @{ Case = 'Copy-Item from the drive to the file system'; Points = 'Receive-VaultFile'; Command = { Copy-Item Vault:/u10001000/c/data.csv $TestDrive } }
-        @{ Case = 'Copy-Item from the file system to the drive'; Points = 'Send-VaultFile'; Command = { Copy-Item $Local Vault:/u10001000/c/ } }
-        @{ Case = 'Copy-Item within the drive'; Points = 'Receive-VaultFile'; Command = { Copy-Item Vault:/u10001000/c/data.csv Vault:/u10001000/c/copy.csv } }
-        @{ Case = 'Move-Item off the drive'; Points = 'Receive-VaultFile'; Command = { Move-Item Vault:/u10001000/c/data.csv (Join-Path $TestDrive 'moved.csv') } }
+    It 'points <Case> to <Points>, under the name of the command' -ForEach @(
+        @{ Case = 'Copy-Item from the drive to the file system'; Points = 'Receive-VaultFile'; Cmdlet = 'Copy-Item'; Command = { Copy-Item Vault:/u10001000/c/data.csv $TestDrive } }
+        @{ Case = 'Copy-Item from the file system to the drive'; Points = 'Send-VaultFile'; Cmdlet = 'Copy-Item'; Command = { Copy-Item $Local Vault:/u10001000/c/ } }
+        @{ Case = 'Copy-Item within the drive'; Points = 'Receive-VaultFile'; Cmdlet = 'Copy-Item'; Command = { Copy-Item Vault:/u10001000/c/data.csv Vault:/u10001000/c/copy.csv } }
+        @{ Case = 'Move-Item off the drive'; Points = 'Receive-VaultFile'; Cmdlet = 'Move-Item'; Command = { Move-Item Vault:/u10001000/c/data.csv (Join-Path $TestDrive 'moved.csv') } }
     ) {
         $e = Get-CommandError $Command
         $e.FullyQualifiedErrorId | Should -BeLike 'VaultCopyNotSupported*'
         "$e" | Should -Match $Points
+        # The console's error view (ConciseView) heads the error with the command, as the README shows it.
+        $ErrorView = 'ConciseView'
+        ($e | Out-String -Width 200).TrimStart() | Should -BeLike "${Cmdlet}: *"
         (Get-StagedItem '/u10001000/c/data.csv').exists | Should -BeTrue
         (Get-StagedItem '/u10001000/c/local.txt').exists | Should -BeFalse
         Test-Path (Join-Path $TestDrive 'data.csv') | Should -BeFalse
@@ -768,9 +771,12 @@ Describe 'about_VaultStaging_Provider' {
         @{ Topic = 'Copy-Item''s alternatives'; Pattern = 'Receive-VaultFile' }
         @{ Topic = 'one recursive listing'; Pattern = 'one recursive listing' }
         @{ Topic = 'the 50,000,000-byte limit of Set-Content'; Pattern = '50,000,000 bytes' }
+        @{ Topic = 'a path starting with / on Linux and macOS'; Pattern = 'On Linux and macOS, a path that starts with / is a path of the file system wherever the current location is' }
+        @{ Topic = 'what to write instead of /x inside Vault:'; Pattern = 'Name the drive \(cd Vault:/u10001400' }
+        @{ Topic = 'tab completion of [ and ] as PowerShell''s own'; Pattern = 'Tab completion of a path with \[ or \] is PowerShell''s own' }
     ) {
-        $about = Get-Help about_VaultStaging_Provider | Out-String -Width 200
-        $about | Should -Match 'TOPIC\s+about_VaultStaging_Provider'
+        $about = (Get-Help about_VaultStaging_Provider | Out-String -Width 200) -replace '\s+', ' '
+        $about | Should -Match 'TOPIC about_VaultStaging_Provider'
         $about | Should -Match $Pattern
     }
 }

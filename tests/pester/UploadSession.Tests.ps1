@@ -178,7 +178,7 @@ Describe 'Get-VaultUploadSession (list)' {
     It 'keeps all six columns and whole owner ids in an 80-column console' {
         $sessions = @(Get-VaultUploadSession)
         $text = $sessions | Format-Table | Out-String -Width 80
-        foreach ($label in 'Path', 'Size (MB)', 'Done %', 'Owner', 'Last upload', 'Expires') { $text | Should -Match ([regex]::Escape($label)) }
+        foreach ($label in 'Path', 'Size (MiB)', 'Done %', 'Owner', 'Last upload', 'Expires') { $text | Should -Match ([regex]::Escape($label)) }
         foreach ($s in $sessions) { $text | Should -Match "\b$($s.Owner)\b" }
         $text | Should -Match '31\.3'          # the 32,862,312-byte video, in MiB
     }

@@ -118,9 +118,11 @@ public sealed class TransferEngineTests
             var result = host.Invoke(ps);
             Assert.Empty(result.Errors);
             List<ProgressRecord> parent = ps.Streams.Progress.Where(p => p.ActivityId == 1).ToList();
-            Assert.Contains(parent, p => p.StatusDescription.Contains("of 6 files") && p.StatusDescription.Contains("MB/s") && p.SecondsRemaining > 0);
+            Assert.Contains(parent, p => p.StatusDescription.Contains("of 6 files") && p.StatusDescription.Contains("MiB/s") && p.SecondsRemaining > 0);
             Assert.Equal(ProgressRecordType.Completed, parent.Last().RecordType);
-            Assert.Contains(ps.Streams.Progress, p => p.ParentActivityId == 1 && p.Activity.StartsWith("/progress/"));
+            Assert.Contains(ps.Streams.Progress, p => p.ParentActivityId == 1 && p.Activity.StartsWith("/progress/") && p.StatusDescription.Contains(" MiB"));
+            // The amounts are mebibytes (1,048,576 bytes): the display says MiB, never "MB" (1,000,000 bytes, the unit of Vault's limits).
+            Assert.DoesNotContain(ps.Streams.Progress, p => System.Text.RegularExpressions.Regex.IsMatch(p.StatusDescription ?? "", @"\bMB\b"));
         }
         finally
         {
