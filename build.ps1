@@ -267,12 +267,12 @@ function Invoke-DemoTask {
                     [IO.File]::WriteAllBytes((Join-Path $local 'submission/module-2/summary.pdf'), [byte[]]::new(200000))
                     Write-Step "Send-VaultFile -Path $local/submission -Recurse -Destination /u10001000/demo -PassThru"
                     Send-VaultFile -Path (Join-Path $local 'submission') -Recurse -Destination '/u10001000/demo' -PassThru |
-                        Format-Table Destination, Size, Method, Status -AutoSize | Out-String -Width 200 | Write-Host
+                        Out-String -Width 200 | Write-Host
                     Write-Step 'Get-VaultStagingItem /u10001000/demo -Recurse'
                     Get-VaultStagingItem '/u10001000/demo' -Recurse | Format-Table | Out-String -Width 200 | Write-Host
                     Write-Step "Receive-VaultFile -Path /u10001000/demo -Recurse -Destination $local/back -PassThru"
                     Receive-VaultFile -Path '/u10001000/demo' -Recurse -Destination (Join-Path $local 'back') -PassThru |
-                        Format-Table Path, Size, Status -AutoSize | Out-String -Width 200 | Write-Host
+                        Out-String -Width 200 | Write-Host
                 } finally {
                     Remove-Item -Recurse -Force $local -ErrorAction SilentlyContinue
                 }

@@ -100,6 +100,15 @@ Describe 'Each command''s output at 80 columns' {
         $lines[2] | Should -Match '^\s+3\.0\s'
     }
 
+    It 'a job started with -NoWait: (submitted) until its status is read, not a blank' {
+        $null = New-VaultStagingFolder /JobsTo
+        $null = New-Item Vault:/job.txt -ItemType File -Value 'x'
+        $job = Move-VaultStagingItem /job.txt -Destination /JobsTo -NoWait
+        $lines = $job | Get-Screen
+        Assert-Table $lines '^\s*JobId\s+Status\s+Ended\s+Operation$' 1
+        $lines[2] | Should -Match ('^\s*{0} \(submitted\)\s+Move /job\.txt to /JobsTo' -f $job.JobId)
+    }
+
     It 'New-Item on the drive: the new file comes back with its Modified date' {
         $item = New-Item Vault:/Looks/note.txt -ItemType File -Value 'hello'
         $lines = $item | Get-Screen
