@@ -118,6 +118,31 @@ Describe 'Each command''s output at 80 columns' {
     }
 }
 
+Describe 'What about_VaultStaging_Provider says of paths, checked' {
+    BeforeAll {
+        Reset-TestEmulator
+        Connect-Vault -Vault $Emu.BaseUrl -Credential $Emu.Users['admin'].Credential
+        $null = New-VaultStagingFolder '/u10001400/Br[ack]ets'
+        $null = New-Item -Path 'Vault:/u10001400/Br[ack]ets/a[1].txt' -ItemType File -Value 'x'
+        $script:StartLocation = (Get-Location).Path
+    }
+    AfterEach { Set-Location $StartLocation }
+
+    It 'on Linux and macOS, /x inside Vault: is the file system''s; Vault:/x and ./x are the drive''s' -Skip:$IsWindows {
+        Set-Location Vault:/u10001400
+        Test-Path /u10001400 | Should -BeFalse -Because 'a path that starts with / is read as the file system''s root'
+        Test-Path Vault:/u10001400 | Should -BeTrue
+        Test-Path './Br`[ack`]ets' | Should -BeTrue
+    }
+
+    It 'completes a name with [ from the form the completion wrote, with its backticks, and not from a bare [' {
+        $complete = { param($line) @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText) }
+        & $complete 'Get-Item Vault:/u10001400/Br' | Should -Be @("'Vault:/u10001400/Br``[ack``]ets'")
+        & $complete "Get-Item 'Vault:/u10001400/Br``[ack``]ets/a" | Should -Be @("'Vault:/u10001400/Br``[ack``]ets/a``[1``].txt'")
+        & $complete "Get-Item 'Vault:/u10001400/Br[ack]ets/a" | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'One word per direction' {
     BeforeAll {
         Reset-TestEmulator
