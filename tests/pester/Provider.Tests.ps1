@@ -533,6 +533,56 @@ Describe 'Two drives on two connections in one runspace' {
     }
 }
 
+Describe 'A drive made without -Connection' {
+    BeforeAll {
+        Reset-TestEmulator
+        Add-StagedItem '/u10001400/Shared/jane.csv' -Text 'j'
+        Add-StagedItem '/u10001500/Shared/bob.csv' -Text 'b'
+        Disconnect-Vault -ErrorAction SilentlyContinue
+    }
+    AfterAll {
+        Set-Location $TestDrive
+        Remove-PSDrive Follow, Top, Early -Force -ErrorAction SilentlyContinue
+        Disconnect-Vault -ErrorAction SilentlyContinue
+    }
+
+    It 'checks its root on the default connection, then follows that connection: Connect-Vault as another user shows theirs' {
+        Connect-Vault -Vault $Base -Credential $Emu.Users.jane.Credential
+        $Error.Clear()
+        $drive = New-PSDrive -Name Follow -PSProvider VaultStaging -Root /Shared -Scope Global
+        $drive.StagingRoot | Should -Be '/Shared'
+        $drive.FollowsDefaultConnection | Should -BeTrue
+        (Get-ChildItem Follow:/).Name | Should -Be 'jane.csv'
+        $null = New-PSDrive -Name Top -PSProvider VaultStaging -Root / -Scope Global
+        (Get-ChildItem Top:/Shared).Name | Should -Be 'jane.csv'
+        (Get-CommandError { New-PSDrive -Name Nowhere -PSProvider VaultStaging -Root /no/such }).FullyQualifiedErrorId | Should -BeLike 'PathNotFound*'
+        Connect-Vault -Vault $Base -Credential $Emu.Users.bob.Credential
+        (Get-ChildItem Follow:/).Name | Should -Be 'bob.csv'
+        (Get-ChildItem Top:/Shared).Name | Should -Be 'bob.csv'
+        @($Error | Where-Object { "$($_.Exception)" -match 'NullReference' }).Count | Should -Be 0
+    }
+
+    It 'from inside Vault:, takes the root on Vault: and follows the default connection as Vault: does' {
+        Connect-Vault -Vault $Base -Credential $Emu.Users.jane.Credential
+        Push-Location Vault:/
+        try { $drive = New-PSDrive -Name Inside -PSProvider VaultStaging -Root /Shared } finally { Pop-Location }
+        $drive.StagingRoot | Should -Be '/Shared'
+        $drive.FollowsDefaultConnection | Should -BeTrue
+        (Get-ChildItem Inside:/).Name | Should -Be 'jane.csv'
+    }
+
+    It 'with no connection is made unchecked, and every use says to run Connect-Vault' {
+        Disconnect-Vault
+        $drive = New-PSDrive -Name Early -PSProvider VaultStaging -Root /Shared -Scope Global
+        $drive.FollowsDefaultConnection | Should -BeTrue
+        $e = Get-CommandError { Get-ChildItem Early:/ }
+        $e.FullyQualifiedErrorId | Should -BeLike 'NotConnected*'
+        "$e" | Should -Match 'Connect-Vault'
+        Connect-Vault -Vault $Base -Credential $Emu.Users.jane.Credential
+        (Get-ChildItem Early:/).Name | Should -Be 'jane.csv'
+    }
+}
+
 Describe 'A parallel runspace' {
     BeforeAll {
         Reset-TestEmulator
