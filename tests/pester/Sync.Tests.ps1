@@ -25,6 +25,16 @@ BeforeAll {
         $null = New-Item -ItemType Directory -Force -Path (Split-Path $Path)
         Set-Content -LiteralPath $Path -Value $Text -NoNewline
     }
+    # After a kill: the calls the child left in flight end (answered to no one, or dropped) before the log is read.
+    function Wait-LogQuiet {
+        $count = -1
+        while ($true) {
+            Start-Sleep -Milliseconds 1000
+            $now = @(Get-EmulatorLog).Count
+            if ($now -eq $count) { return }
+            $count = $now
+        }
+    }
     # Every call that changes the staging server (item creates and deletes, moves, sessions, parts, commits).
     function Get-WriteCalls { @(Get-EmulatorLog | Where-Object { $_.method -ne 'GET' -and $_.operation -notin 'auth', 'logout', 'keep-alive' }) }
 }
@@ -123,5 +133,139 @@ Describe 'A sync whose source does not exist' {
         "$e" | Should -Match 'no-such-local.*does not exist'
         @(Get-WriteCalls).Count | Should -Be 0
         Test-Staged '/made' | Should -BeFalse
+    }
+}
+
+Describe 'A sync whose pwsh is killed part way, run again' {
+    BeforeAll {
+        Reset-TestEmulator
+        Connect-Jane
+        # 40 small files in four folders (sent whole, one call each) and one of 60 MB (an upload session of 12 parts).
+        $script:tree = Join-Path $work 'killed-tree'
+        foreach ($folder in 'f1', 'f2', 'f3', 'f4 space') {
+            foreach ($n in 1..10) { $null = New-TestFile -Folder (Join-Path $tree $folder) -Name ('file-{0:d2}.bin' -f $n) -Bytes (1000 * $n + 7) -Seed $n }
+        }
+        $null = New-TestFile -Folder $tree -Name 'big/video.bin' -Bytes 60MB -Seed 99
+    }
+
+    It 'finishes the job, sends nothing again that was already there, and leaves the staging folder equal to the local one' {
+        # Every small file takes half a second at the vault and the big file's fourth part hangs there, so the
+        # child (two transfers at a time) is killed in the middle: some files staged, some not, a session half done.
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'slow'; operation = 'item-create'; delayMs = 500; count = -1 }
+        $hang = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'slow'; operation = 'upload'; partNumber = 4; delayMs = 120000 }
+        $command = "Sync-VaultStagingFolder -Path '$tree' -Destination /killed -ThrottleLimit 2"
+        $childScript = @"
+Import-Module '$(Get-TestModulePath)'
+Connect-Vault -Vault '$($emu.BaseUrl)' -Credential ([pscredential]::new('$($jane.UserName)', (ConvertTo-SecureString '$($jane.Password)' -AsPlainText -Force)))
+$command
+"@
+        $child = Start-Process -FilePath dotnet -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $childScript) -PassThru `
+            -RedirectStandardOutput (Join-Path $work 'killed-sync.out') -RedirectStandardError (Join-Path $work 'killed-sync.err')
+        $deadline = [DateTime]::UtcNow.AddSeconds(120)
+        # A fault that a request has taken leaves the list: then the fourth part is at the vault.
+        while (@((Invoke-EmulatorControl -Path faults) | ForEach-Object { $_ } | Where-Object id -EQ $hang.id).Count -gt 0 -or
+            @(Get-EmulatorLog | Where-Object { $_.operation -eq 'item-create' -and $_.responseStatus -eq 'SUCCESS' -and $_.itemPath -like '*.bin' }).Count -lt 6) {
+            if ($child.HasExited -or [DateTime]::UtcNow -gt $deadline) { if (-not $child.HasExited) { $child.Kill($true) }; throw "The child sync never got half way: $(Get-Content -Raw (Join-Path $work 'killed-sync.err'))" }
+            Start-Sleep -Milliseconds 100
+        }
+        $child.Kill($true)
+        $child.WaitForExit()
+        $null = Invoke-EmulatorControl -Method Delete -Path faults
+        Wait-LogQuiet
+
+        $ok = { $_.status -eq 200 -and $_.responseStatus -eq 'SUCCESS' }
+        $first = @(Get-EmulatorLog | Where-Object $ok)
+        $stagedFirst = @($first | Where-Object operation -EQ 'item-create' | ForEach-Object itemPath)
+        $partsFirst = @($first | Where-Object operation -EQ 'upload' | ForEach-Object partNumber)
+        $localFiles = @(Get-ChildItem -LiteralPath $tree -Recurse -File)
+        $stagedFirst.Count | Should -BeGreaterThan 0 -Because 'the first run staged some files'
+        @($stagedFirst | Where-Object { $_ -like '*.bin' }).Count | Should -BeLessThan 40 -Because 'it was killed before staging them all'
+        $partsFirst.Count | Should -BeIn (1..11) -Because 'the upload session was half done'
+
+        $records = Invoke-Expression "$command -PassThru -ErrorVariable failures"
+
+        $failures.Count | Should -Be 0
+        @($records | Where-Object Action -EQ 'Failed').Count | Should -Be 0
+        # What the first run staged is skipped, not sent again; every file and folder was made exactly once.
+        foreach ($r in $records | Where-Object { $_.Kind -eq 'File' -and $_.RelativePath -notlike 'big/*' }) {
+            $r.Action | Should -Be $(if ("/killed/$($r.RelativePath)" -in $stagedFirst) { 'Skipped' } else { 'Sent' }) -Because $r.RelativePath
+        }
+        $all = @(Get-EmulatorLog | Where-Object $ok)
+        $created = @($all | Where-Object operation -EQ 'item-create' | ForEach-Object itemPath)
+        @($created | Group-Object | Where-Object Count -GT 1).Name | Should -BeNullOrEmpty -Because 'no file or folder is created twice'
+        # The big file resumed its session: one session, each part sent once, one commit.
+        @($all | Where-Object operation -EQ 'create').Count | Should -Be 1
+        @($all | Where-Object operation -EQ 'upload' | ForEach-Object partNumber) | Sort-Object | Should -Be (1..12)
+        @($all | Where-Object operation -EQ 'commit').Count | Should -Be 1
+        ($records | Where-Object RelativePath -EQ 'big/video.bin').Action | Should -Be 'Sent'
+        # The staging folder now holds every local file, byte for byte.
+        foreach ($f in $localFiles) {
+            $relative = $f.FullName.Substring($tree.Length + 1).Replace('\', '/')
+            (Get-StagedFile "/u10001400/killed/$relative").sha256 | Should -Be (Get-TestSha256 $f.FullName) -Because $relative
+        }
+        # And a third run has nothing left to do.
+        Clear-Log
+        $again = Invoke-Expression "$command -PassThru"
+        @($again | Where-Object Action -NE 'Skipped').Count | Should -Be 0
+        @(Get-WriteCalls).Count | Should -Be 0
+    }
+}
+
+Describe 'A download sync whose pwsh is killed part way, run again' {
+    BeforeAll {
+        Reset-TestEmulator
+        Connect-Jane
+        # 40 staged files in four folders, fetched two at a time.
+        $null = Invoke-EmulatorControl -Method Post -Path items -Body @{ root = '/u10001400/down-tree'; folders = 4; filesPerFolder = 10; size = 5000; seed = 5 }
+        $script:into = Join-Path $work 'killed-down'
+    }
+
+    It 'fetches nothing again that the first run brought, and ends with the local folder equal to the staging one' {
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'slow'; operation = 'content'; delayMs = 500; count = -1 }
+        $command = "Sync-VaultStagingFolder -Path '$into' -Destination /down-tree -Direction Download -ThrottleLimit 2"
+        $childScript = @"
+Import-Module '$(Get-TestModulePath)'
+Connect-Vault -Vault '$($emu.BaseUrl)' -Credential ([pscredential]::new('$($jane.UserName)', (ConvertTo-SecureString '$($jane.Password)' -AsPlainText -Force)))
+$command
+"@
+        $child = Start-Process -FilePath dotnet -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $childScript) -PassThru `
+            -RedirectStandardOutput (Join-Path $work 'killed-down.out') -RedirectStandardError (Join-Path $work 'killed-down.err')
+        $deadline = [DateTime]::UtcNow.AddSeconds(120)
+        $fetched = { @(Get-EmulatorLog | Where-Object { $_.operation -eq 'content' -and $_.status -in 200, 206 }) }
+        while (@(& $fetched).Count -lt 6) {
+            if ($child.HasExited -or [DateTime]::UtcNow -gt $deadline) { if (-not $child.HasExited) { $child.Kill($true) }; throw "The child sync never got half way: $(Get-Content -Raw (Join-Path $work 'killed-down.err'))" }
+            Start-Sleep -Milliseconds 100
+        }
+        $child.Kill($true)
+        $child.WaitForExit()
+        $null = Invoke-EmulatorControl -Method Delete -Path faults
+        Wait-LogQuiet
+        $lastOfFirstRun = (@(Get-EmulatorLog)[-1]).seq
+        $localAfterKill = @(Get-ChildItem -LiteralPath $into -Recurse -File | Where-Object Name -NotLike '*.vaultpart*')
+        $localAfterKill.Count | Should -BeGreaterThan 0
+        $localAfterKill.Count | Should -BeLessThan 40 -Because 'it was killed before fetching them all'
+
+        $records = Invoke-Expression "$command -PassThru -ErrorVariable failures"
+
+        $failures.Count | Should -Be 0
+        $kept = $localAfterKill | ForEach-Object { $_.FullName.Substring($into.Length + 1).Replace('\', '/') }
+        foreach ($r in $records | Where-Object Kind -EQ 'File') {
+            $r.Action | Should -Be $(if ($r.RelativePath -in $kept) { 'Skipped' } else { 'Sent' }) -Because $r.RelativePath
+        }
+        @($records | Where-Object { $_.Kind -eq 'File' }).Count | Should -Be 40
+        # The second run fetched no file the first one had brought (5000 bytes: one GET each), and none twice.
+        $gets = @(Get-EmulatorLog | Where-Object { $_.seq -gt $lastOfFirstRun -and $_.operation -eq 'content' -and $_.status -in 200, 206 })
+        @($gets | Where-Object { $_.itemPath.Substring('/down-tree/'.Length) -in $kept }).Count | Should -Be 0 -Because 'what was already there is not fetched again'
+        @($gets | Group-Object itemPath | Where-Object Count -GT 1).Name | Should -BeNullOrEmpty -Because 'no file is fetched twice'
+        foreach ($f in 1..4) {
+            foreach ($n in 1..10) {
+                $relative = 'folder-{0:d5}/file-{1:d5}.bin' -f $f, $n
+                Get-TestSha256 (Join-Path $into $relative) | Should -Be (Get-StagedFile "/u10001400/down-tree/$relative").sha256 -Because $relative
+            }
+        }
+        @(Get-ChildItem -LiteralPath $into -Recurse -Force -Filter '*.vaultpart*').Count | Should -Be 0
+        Clear-Log
+        @(Invoke-Expression "$command -PassThru" | Where-Object Action -NE 'Skipped').Count | Should -Be 0
+        @(Get-EmulatorLog | Where-Object operation -EQ 'content').Count | Should -Be 0
     }
 }
