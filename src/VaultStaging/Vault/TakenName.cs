@@ -10,12 +10,11 @@ namespace VaultStaging.Vault
     /// Rename-VaultStagingItem, and Move-Item and Rename-Item on a drive) looks first, and refuses with
     /// ITEM_NAME_EXISTS, the type Vault gives a folder created on a taken name, before any job starts.
     /// </summary>
-    public static class TakenName
+    internal static class TakenName
     {
         /// <summary>
-        /// One lookup of <paramref name="target"/>; an item there (other than <paramref name="source"/> itself,
-        /// as a vault that ignores case would answer for a rename that changes only case) is an
-        /// ITEM_NAME_EXISTS <see cref="VaultException"/> from <see cref="Error"/>.
+        /// One lookup of <paramref name="target"/>; an item there, other than <paramref name="source"/> itself,
+        /// is an ITEM_NAME_EXISTS <see cref="VaultException"/> from <see cref="Error"/>.
         /// </summary>
         public static async Task RefuseIfTakenAsync(VaultClient client, string source, string target, string done, string hint,
             VaultCallContext ctx, Func<string, string> shown = null)
