@@ -28,6 +28,7 @@ internal static partial class ControlRoutes
         public int? RangeStatus { get; set; }
         public RangePastEndStyle? RangePastEnd { get; set; }
         public NonEmptyDeleteStyle? NonEmptyDelete { get; set; }
+        public TakenNameStyle? TakenName { get; set; }
         public long? ItemMaxBytes { get; set; }
         public int? LatencyMs { get; set; }
         public double? BandwidthMbps { get; set; }
@@ -52,6 +53,7 @@ internal static partial class ControlRoutes
             RangeStatus = o.RangeStatus,
             RangePastEnd = o.RangePastEnd,
             NonEmptyDelete = o.NonEmptyDelete,
+            TakenName = o.TakenName,
             ItemMaxBytes = o.ItemMaxBytes,
             LatencyMs = o.LatencyMs,
             BandwidthMbps = o.BandwidthMbps,
@@ -86,6 +88,7 @@ internal static partial class ControlRoutes
             if (RangeStatus is { } status) o.RangeStatus = status;
             if (RangePastEnd is { } pastEnd) o.RangePastEnd = pastEnd;
             if (NonEmptyDelete is { } nonEmpty) o.NonEmptyDelete = nonEmpty;
+            if (TakenName is { } taken) o.TakenName = taken;
             if (ItemMaxBytes is { } maxBytes) o.ItemMaxBytes = maxBytes;
             if (LatencyMs is { } latency) o.LatencyMs = Math.Max(0, latency);
             if (BandwidthMbps is { } bandwidth) o.BandwidthMbps = Math.Max(0, bandwidth);

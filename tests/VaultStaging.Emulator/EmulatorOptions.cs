@@ -71,6 +71,9 @@ public sealed class EmulatorOptions
     /// <summary>Deleting a non-empty folder without recursive=true: FAILURE at once (default) or a job that fails. UNCONFIRMED.</summary>
     public NonEmptyDeleteStyle NonEmptyDelete { get; set; } = NonEmptyDeleteStyle.Failure;
 
+    /// <summary>A move or rename job whose target name is taken: the job ends ERRORS_ENCOUNTERED (default) or replaces the item there. UNCONFIRMED.</summary>
+    public TakenNameStyle TakenName { get; set; } = TakenNameStyle.JobError;
+
     /// <summary>Largest /items upload and largest download range, in bytes ("50 MB": 50,000,000 here, UNCONFIRMED).</summary>
     public long ItemMaxBytes { get; set; } = 50_000_000;
 
@@ -186,4 +189,15 @@ public enum NonEmptyDeleteStyle
     /// <summary>A job is started and ends ERRORS_ENCOUNTERED; nothing is deleted.</summary>
     [System.Text.Json.Serialization.JsonStringEnumMemberName("job-error")]
     JobError,
+}
+
+/// <summary>A move or rename onto a name that is taken (<see cref="EmulatorOptions.TakenName"/>).</summary>
+public enum TakenNameStyle
+{
+    /// <summary>The job ends ERRORS_ENCOUNTERED; nothing moves.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("job-error")]
+    JobError,
+
+    /// <summary>The job replaces the item at the target (a folder there goes with what is in it).</summary>
+    Replace,
 }

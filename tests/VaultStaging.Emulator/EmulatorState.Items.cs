@@ -211,9 +211,11 @@ public sealed partial class EmulatorState
                 !isFolder && !File.Exists(from) ? $"Item [{source}] no longer exists."
                 : !Directory.Exists(DiskPath(targetParent)) ? $"Folder [{targetParent}] does not exist."
                 : isFolder && ItemPaths.IsSameOrInside(target, source) && target != source ? $"Folder [{source}] cannot move into itself."
-                : Directory.Exists(to) || File.Exists(to) ? $"An item named [{ItemPaths.Name(target)}] already exists in [{targetParent}]."
+                : (Directory.Exists(to) || File.Exists(to)) && (Options.TakenName == TakenNameStyle.JobError || target == source) ? $"An item named [{ItemPaths.Name(target)}] already exists in [{targetParent}]."
                 : null;
             if (error is not null) return Task.FromResult<string?>(error);
+            if (Directory.Exists(to)) Directory.Delete(to, recursive: true);   // TakenNameStyle.Replace
+            else if (File.Exists(to)) File.Delete(to);
             if (isFolder) Directory.Move(from, to);
             else File.Move(from, to);
             return Task.FromResult<string?>(null);

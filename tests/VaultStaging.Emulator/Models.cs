@@ -119,7 +119,7 @@ public sealed class LogEntry
     /// <summary>raw | bearer | none</summary>
     public string AuthScheme { get; set; } = "none";
 
-    /// <summary>HTTP status sent.</summary>
+    /// <summary>HTTP status sent; 499 when the client went away before the answer was written (a killed or timed-out client).</summary>
     public int Status { get; set; }
 
     public string? ResponseStatus { get; set; }

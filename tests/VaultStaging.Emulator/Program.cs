@@ -10,7 +10,7 @@ namespace VaultStaging.Emulator;
 ///        [--no-seed] [--exit-on-stdin-eof] [--list-page-size N] [--job-duration-ms N]
 ///        [--job-status-interval SECONDS] [--required-client-id REGEX] [--session-timeout-minutes N]
 ///        [--non-admin-paths relative|absolute] [--session-fields full|seed] [--item-job-duration-ms N]
-///        [--range-status 206|200] [--range-past-end failure|416] [--non-empty-delete failure|job-error]
+///        [--range-status 206|200] [--range-past-end failure|416] [--non-empty-delete failure|job-error] [--taken-name job-error|replace]
 ///        [--item-max-bytes N] [--latency-ms N] [--bandwidth-mbps N] [--error-type SITUATION=TYPE]... [--verbose]
 /// </code>
 /// Prints exactly one line to stdout once listening: "Vault emulator listening on http://127.0.0.1:PORT".
@@ -55,6 +55,7 @@ public static class Program
                         options.RangeStatus = IntValue() is var status and (200 or 206) ? status : throw new ArgumentException("--range-status must be 206 or 200"); break;
                     case "--range-past-end": options.RangePastEnd = Choice<RangePastEndStyle>(arg, Value(), "failure", "416"); break;
                     case "--non-empty-delete": options.NonEmptyDelete = Choice<NonEmptyDeleteStyle>(arg, Value(), "failure", "job-error"); break;
+                    case "--taken-name": options.TakenName = Choice<TakenNameStyle>(arg, Value(), "job-error", "replace"); break;
                     case "--item-max-bytes":
                         options.ItemMaxBytes = long.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) is > 0 and var max ? max : throw new ArgumentException("--item-max-bytes must be positive"); break;
                     case "--latency-ms": options.LatencyMs = Math.Max(0, IntValue()); break;
@@ -131,6 +132,7 @@ public static class Program
           --range-status 206|200             status of a ranged download (default 206)
           --range-past-end failure|416       a range starting past the end: FAILURE envelope or HTTP 416 (default failure)
           --non-empty-delete failure|job-error  non-empty folder deleted without recursive=true (default failure)
+          --taken-name job-error|replace     a move or rename onto a taken name: the job fails, or replaces the item there (default job-error)
           --item-max-bytes N                 largest /items upload and download range (default 50000000)
           --latency-ms N                     network profile: ms per request and per new connection (default 0: off)
           --bandwidth-mbps N                 network profile: Mbit/s per connection and direction (default 0: unlimited)

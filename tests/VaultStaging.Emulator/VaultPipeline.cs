@@ -93,6 +93,9 @@ internal static class HttpContextExtensions
 /// </summary>
 internal sealed class VaultPipeline(RequestDelegate next, EmulatorState state, ILogger<VaultPipeline> logger)
 {
+    /// <summary>The log's status for a request whose client went away before its answer was written.</summary>
+    private const int ClientClosedRequest = 499;
+
     public async Task InvokeAsync(HttpContext ctx)
     {
         if (!ctx.Request.Path.StartsWithSegments("/api"))
@@ -107,6 +110,7 @@ internal sealed class VaultPipeline(RequestDelegate next, EmulatorState state, I
         ctx.Items[typeof(ApiCall)] = call;
         ctx.Response.OnStarting(() => { WriteVaultHeaders(ctx, call); return Task.CompletedTask; });
 
+        bool clientGone = false;
         try
         {
             // Network profile: one round trip's latency on every Vault call.
@@ -133,7 +137,9 @@ internal sealed class VaultPipeline(RequestDelegate next, EmulatorState state, I
         }
         catch (Exception) when (ctx.RequestAborted.IsCancellationRequested)
         {
-            // The client went away; nothing to answer.
+            // The client went away; nothing to answer. Logged as 499 (nginx's "client closed request"), so
+            // that a request a killed client never saw answered is not counted as done.
+            clientGone = true;
         }
         catch (VaultFailure failure) when (!ctx.Response.HasStarted)
         {
@@ -155,7 +161,7 @@ internal sealed class VaultPipeline(RequestDelegate next, EmulatorState state, I
         finally
         {
             var entry = call.Entry;
-            entry.Status = ctx.Response.StatusCode;
+            entry.Status = clientGone ? ClientClosedRequest : ctx.Response.StatusCode;
             entry.ResponseStatus = ctx.Items[Envelope.ResponseStatusItem] as string;
             entry.ErrorType = ctx.Items[Envelope.ErrorTypeItem] as string;
             entry.UserId = call.Caller?.UserId ?? call.Login?.UserId;

@@ -348,13 +348,35 @@ Describe 'Changing as <Name>' -ForEach $Cases {
         @(Get-Log | Where-Object operation -EQ 'job').Count | Should -BeGreaterOrEqual 4
     }
 
-    It 'fails clearly when the job does not end in SUCCESS' {
-        Add-StagedItem '/u10001400/Clash/x.txt' -Text 'x'
-        Add-StagedItem '/u10001400/Clash/y.txt' -Text 'y'
-        $e = Get-CommandError { Rename-Item "$Drive/Clash/x.txt" -NewName 'y.txt' }
-        $e.FullyQualifiedErrorId | Should -BeLike 'JOB_ERRORS_ENCOUNTERED*'
-        "$e" | Should -Match 'job \d+ ended ERRORS_ENCOUNTERED'
-        (Get-StagedItem '/u10001400/Clash/x.txt').exists | Should -BeTrue
+    # What Vault's job does with a taken name is UNCONFIRMED: it may fail, or replace the item there. Either
+    # way the drive, like Rename-/Move-VaultStagingItem, refuses before any job starts.
+    It 'refuses Rename-Item and Move-Item onto a taken name before starting a job (a vault whose job would <Taken>)' -ForEach @(
+        @{ Taken = 'fail'; Style = 'job-error' }, @{ Taken = 'replace the item there'; Style = 'replace' }
+    ) {
+        $null = Invoke-EmulatorControl -Method Post -Path options -Body @{ takenName = $Style }
+        try {
+            Add-StagedItem '/u10001400/Clash/x.txt' -Text 'x'
+            Add-StagedItem '/u10001400/Clash/y.txt' -Text 'y'
+            Add-StagedItem '/u10001400/Clash/Into/x.txt' -Text 'inner x'
+            Add-StagedItem '/u10001400/Clash/Other/o.txt' -Text 'o'
+            $before = @{}
+            foreach ($p in 'x.txt', 'y.txt', 'Into/x.txt', 'Other/o.txt') { $before[$p] = (Get-StagedItem "/u10001400/Clash/$p").sha256 }
+            Clear-Log
+            foreach ($case in @(
+                    @{ Run = { Rename-Item "$Drive/Clash/x.txt" -NewName 'y.txt' }; Says = "A file named y.txt is already in $([regex]::Escape("$Drive/Clash".Replace('/', $Sep))), so .*x.txt was not renamed" }
+                    @{ Run = { Rename-Item "$Drive/Clash/Into" -NewName 'Other' }; Says = 'A folder named Other is already in .*, so .*Into was not renamed' }
+                    @{ Run = { Move-Item "$Drive/Clash/x.txt" "$Drive/Clash/Into" }; Says = 'A file named x.txt is already in .*Into, so .*x.txt was not moved' }
+                    @{ Run = { Move-Item "$Drive/Clash/x.txt" "$Drive/Clash/y.txt" }; Says = 'A file named y.txt is already in .*Clash, so .*x.txt was not moved' })) {
+                $e = Get-CommandError $case.Run
+                $e.FullyQualifiedErrorId | Should -BeLike 'ITEM_NAME_EXISTS*' -Because "$($case.Run)"
+                "$e" | Should -Match $case.Says
+            }
+            @(Get-Log | Where-Object operation -In 'item-update', 'job').Count | Should -Be 0 -Because 'no job was started'
+            foreach ($p in $before.Keys) { (Get-StagedItem "/u10001400/Clash/$p").sha256 | Should -Be $before[$p] -Because "$p is as it was" }
+        } finally {
+            $null = Invoke-EmulatorControl -Method Post -Path options -Body @{ takenName = 'job-error' }
+            $null = Invoke-EmulatorControl -Method Delete -Path ('items?path=' + [uri]::EscapeDataString('/u10001400/Clash'))
+        }
     }
 
     It 'removes a file, a folder with -Recurse; -WhatIf removes nothing; a folder with items and no -Recurse asks first' {
@@ -426,6 +448,30 @@ Describe 'Vault''s failures on the drive' {
         $e.FullyQualifiedErrorId | Should -BeLike 'HTTP_ERROR*'
         "$e" | Should -Match 'Upload /F/b.csv failed'
         $null = Invoke-EmulatorControl -Method Delete -Path faults
+    }
+
+    It 'fails clearly when a job does not end in SUCCESS' {
+        # The job runs for a while; the file it renames is removed by another tool in the meantime.
+        Clear-Log
+        $null = Invoke-EmulatorControl -Method Post -Path options -Body @{ itemJobDurationMs = 1500 }
+        Add-StagedItem '/u10001400/F/vanishing.txt' -Text 'v'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript('param($m, $c) Import-Module $m; $null = New-PSDrive -Name Q -PSProvider VaultStaging -Root / -Connection $c; try { Rename-Item Q:/F/vanishing.txt -NewName renamed.txt -ErrorAction Stop } catch { $_ }').AddArgument($ModulePath).AddArgument((Get-VaultConnection))
+            $pending = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not @(Get-Log | Where-Object operation -EQ 'item-update').Count) {
+                if ([DateTime]::UtcNow -gt $deadline -or $pending.IsCompleted) { throw 'Rename-Item never started its job.' }
+                Start-Sleep -Milliseconds 50
+            }
+            $null = Invoke-EmulatorControl -Method Delete -Path ('items?path=' + [uri]::EscapeDataString('/u10001400/F/vanishing.txt'))
+            $e = @($ps.EndInvoke($pending))[0]
+        } finally {
+            $ps.Dispose()
+            $null = Invoke-EmulatorControl -Method Post -Path options -Body @{ itemJobDurationMs = -1 }
+        }
+        $e.FullyQualifiedErrorId | Should -BeLike 'JOB_ERRORS_ENCOUNTERED*'
+        "$e" | Should -Match 'job \d+ ended ERRORS_ENCOUNTERED'
     }
 
     It 'reports a failed listing with Vault''s error type, and the next command works' {
@@ -533,6 +579,56 @@ Describe 'Two drives on two connections in one runspace' {
         $e = Get-CommandError { Get-ChildItem Closing:/ }
         $e.FullyQualifiedErrorId | Should -BeLike 'NotConnected*'
         "$e" | Should -Match 'closed'
+    }
+}
+
+Describe 'A drive made without -Connection' {
+    BeforeAll {
+        Reset-TestEmulator
+        Add-StagedItem '/u10001400/Shared/jane.csv' -Text 'j'
+        Add-StagedItem '/u10001500/Shared/bob.csv' -Text 'b'
+        Disconnect-Vault -ErrorAction SilentlyContinue
+    }
+    AfterAll {
+        Set-Location $TestDrive
+        Remove-PSDrive Follow, Top, Early -Force -ErrorAction SilentlyContinue
+        Disconnect-Vault -ErrorAction SilentlyContinue
+    }
+
+    It 'checks its root on the default connection, then follows that connection: Connect-Vault as another user shows theirs' {
+        Connect-Vault -Vault $Base -Credential $Emu.Users.jane.Credential
+        $Error.Clear()
+        $drive = New-PSDrive -Name Follow -PSProvider VaultStaging -Root /Shared -Scope Global
+        $drive.StagingRoot | Should -Be '/Shared'
+        $drive.FollowsDefaultConnection | Should -BeTrue
+        (Get-ChildItem Follow:/).Name | Should -Be 'jane.csv'
+        $null = New-PSDrive -Name Top -PSProvider VaultStaging -Root / -Scope Global
+        (Get-ChildItem Top:/Shared).Name | Should -Be 'jane.csv'
+        (Get-CommandError { New-PSDrive -Name Nowhere -PSProvider VaultStaging -Root /no/such }).FullyQualifiedErrorId | Should -BeLike 'PathNotFound*'
+        Connect-Vault -Vault $Base -Credential $Emu.Users.bob.Credential
+        (Get-ChildItem Follow:/).Name | Should -Be 'bob.csv'
+        (Get-ChildItem Top:/Shared).Name | Should -Be 'bob.csv'
+        @($Error | Where-Object { "$($_.Exception)" -match 'NullReference' }).Count | Should -Be 0
+    }
+
+    It 'from inside Vault:, takes the root on Vault: and follows the default connection as Vault: does' {
+        Connect-Vault -Vault $Base -Credential $Emu.Users.jane.Credential
+        Push-Location Vault:/
+        try { $drive = New-PSDrive -Name Inside -PSProvider VaultStaging -Root /Shared } finally { Pop-Location }
+        $drive.StagingRoot | Should -Be '/Shared'
+        $drive.FollowsDefaultConnection | Should -BeTrue
+        (Get-ChildItem Inside:/).Name | Should -Be 'jane.csv'
+    }
+
+    It 'with no connection is made unchecked, and every use says to run Connect-Vault' {
+        Disconnect-Vault
+        $drive = New-PSDrive -Name Early -PSProvider VaultStaging -Root /Shared -Scope Global
+        $drive.FollowsDefaultConnection | Should -BeTrue
+        $e = Get-CommandError { Get-ChildItem Early:/ }
+        $e.FullyQualifiedErrorId | Should -BeLike 'NotConnected*'
+        "$e" | Should -Match 'Connect-Vault'
+        Connect-Vault -Vault $Base -Credential $Emu.Users.jane.Credential
+        (Get-ChildItem Early:/).Name | Should -Be 'jane.csv'
     }
 }
 

@@ -89,12 +89,8 @@ namespace VaultStaging.Commands
 
             CheckDestination();
             StagingItem item = ExistingItem(source, "Path");
-            if (Await(Client.GetItemAsync(target, CallContext)) is StagingItem there)
-            {
-                throw new VaultException(VaultFailureKind.Client, "ITEM_NAME_EXISTS",
-                    $"A {(there.IsFolder ? "folder" : "file")} named {name} is already in {_destination}, so {source} was not moved (ITEM_NAME_EXISTS).",
-                    "Give another name with -NewName, or move, rename or remove the item that is there first.");
-            }
+            Await(TakenName.RefuseIfTakenAsync(Client, source, target, "moved",
+                "Give another name with -NewName, or move, rename or remove the item that is there first.", CallContext));
             if (!ShouldProcess($"{source} ({(item.IsFolder ? "folder" : "file")})", $"Move to {target}")) return;
 
             VaultJob job = Await(Client.MoveItemAsync(source, _destination, _newName, CallContext));

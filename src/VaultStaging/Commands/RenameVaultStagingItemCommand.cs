@@ -48,12 +48,8 @@ namespace VaultStaging.Commands
                 throw new VaultInputException("NewName", $"{source} is already named {name}; nothing to rename.");
 
             StagingItem item = ExistingItem(source, "Path");
-            if (Await(Client.GetItemAsync(target, CallContext)) is StagingItem there)
-            {
-                throw new VaultException(VaultFailureKind.Client, "ITEM_NAME_EXISTS",
-                    $"A {(there.IsFolder ? "folder" : "file")} named {name} is already in {StagingPath.ParentOf(source)}, so {source} was not renamed (ITEM_NAME_EXISTS).",
-                    "Choose another -NewName, or rename or remove the item that is there first.");
-            }
+            Await(TakenName.RefuseIfTakenAsync(Client, source, target, "renamed",
+                "Choose another -NewName, or rename or remove the item that is there first.", CallContext));
             if (!ShouldProcess($"{source} ({(item.IsFolder ? "folder" : "file")})", $"Rename to {name}")) return;
 
             VaultJob job = Await(Client.MoveItemAsync(source, null, name, CallContext));

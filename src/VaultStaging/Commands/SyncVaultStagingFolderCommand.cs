@@ -65,14 +65,12 @@ namespace VaultStaging.Commands
             {
                 local = LocalPathOf(Path, "Path");
                 if (File.Exists(local)) throw new VaultInputException("Path", $"'{Path}' is a file; give the local folder to sync.");
-                if (!Directory.Exists(local))
-                {
-                    if (Direction == SyncDirection.Upload) throw new VaultInputException("Path", $"The local folder '{Path}' does not exist.");
-                    if (ShouldProcess(local, "Create folder")) Directory.CreateDirectory(local);
-                }
+                bool localExists = Directory.Exists(local);
+                if (!localExists && Direction == SyncDirection.Upload)
+                    throw new VaultInputException("Path", $"The local folder '{Path}' does not exist; nothing was sent or made. Check the path (-Direction Download makes the local folder from the staging one).");
                 staging = StagingPath.ValidateAny(StagingPathOf(Destination, "Destination"), "Destination");
                 // The local tree is read while the staging tree is listed: the disk and the network at once.
-                Task<List<LocalEntry>> readingLocal = Directory.Exists(local)
+                Task<List<LocalEntry>> readingLocal = localExists
                     ? Task.Run(() => SyncPlanner.ReadLocalTree(local).ToList())
                     : Task.FromResult(new List<LocalEntry>());
                 try
@@ -81,7 +79,7 @@ namespace VaultStaging.Commands
                     if (root != null && !root.IsFolder)
                         throw new VaultInputException("Destination", $"{staging} is a file on the staging server; give the staging folder to sync.");
                     if (root == null && Direction == SyncDirection.Download)
-                        throw new VaultException(VaultFailureKind.Vault, "ItemNotFound", $"There is no folder {staging} on the staging server.", "Check the path with Get-VaultStagingItem.");
+                        throw new VaultException(VaultFailureKind.Vault, "ItemNotFound", $"There is no folder {staging} on the staging server; nothing was made or changed locally.", "Check the path with Get-VaultStagingItem.");
                     rootExists = root != null;
                     if (root != null)
                         foreach (StagingItem item in Client.ListItems(staging, true, CallContext)) remoteTree.Add(item);
@@ -93,6 +91,9 @@ namespace VaultStaging.Commands
                     catch (AggregateException) { }
                 }
                 localTree = readingLocal.GetAwaiter().GetResult();
+                // Made only once the source is known to exist: a sync of a staging folder that is not there
+                // leaves nothing behind.
+                if (!localExists && ShouldProcess(local, "Create folder")) Directory.CreateDirectory(local);
             }, terminating: true);
             if (localTree == null) return;
 
@@ -100,7 +101,7 @@ namespace VaultStaging.Commands
             WriteVerbose($"Sync {Direction} {local} <-> {staging}: {plan.Send.Count} to send, {plan.MakeFolders.Count} folder(s) to make, {plan.Skip.Count} unchanged, {plan.Delete.Count} to delete, {plan.Conflicts.Count} in conflict.");
             foreach (SyncRecord conflict in plan.Conflicts)
             {
-                WriteFailure(new VaultException(VaultFailureKind.Client, "SYNC_CONFLICT", $"{conflict.RelativePath} was not synced: {conflict.Reason}.", "Remove or rename one of them, then sync again."), conflict.RelativePath);
+                WriteFailure(new VaultException(VaultFailureKind.Client, "SYNC_CONFLICT", $"{conflict.RelativePath} was not synced: {conflict.Reason}.", ConflictHint(conflict)), conflict.RelativePath);
                 if (PassThru) WriteObject(conflict);
             }
             if (PassThru) foreach (SyncRecord skipped in plan.Skip) WriteObject(skipped);
@@ -137,6 +138,18 @@ namespace VaultStaging.Commands
             string target = up ? r.StagingPath : r.LocalPath;
             if (r.Reason == "not on the source" || r.Kind == StagingItemKind.Folder) return target;
             return up ? $"{r.LocalPath} -> {target}" : $"{r.StagingPath} -> {target}";
+        }
+
+        /// <summary>What to do about a file on one side where the other has a folder: names both, and the commands that change each.</summary>
+        static string ConflictHint(SyncRecord conflict)
+        {
+            bool sourceIsFolder = conflict.Kind == StagingItemKind.Folder;
+            bool localIsFolder = conflict.Direction == SyncDirection.Upload ? sourceIsFolder : !sourceIsFolder;
+            string local = localIsFolder ? $"the local folder {conflict.LocalPath}" : $"the local file {conflict.LocalPath}";
+            string staging = localIsFolder
+                ? $"the staged file {conflict.StagingPath} (Rename-VaultStagingItem, Remove-VaultStagingItem)"
+                : $"the staging folder {conflict.StagingPath} (Rename-VaultStagingItem, Remove-VaultStagingItem -Recurse)";
+            return $"Rename or remove one of them, {local} or {staging}, then run the same sync again. -Delete never removes either.";
         }
 
         /// <summary>Deletion is a high-impact change: asked once for all, unless -Force, -Confirm:$false or $ConfirmPreference says not to.</summary>

@@ -173,7 +173,9 @@ namespace VaultStaging.Commands
                 case "API_LIMIT_EXCEEDED":
                 case "EXCEEDS_FILE_MAX_SIZE":
                     return ErrorCategory.LimitsExceeded;
-                case "ITEM_NAME_EXISTS": return ErrorCategory.ResourceExists;
+                case "ITEM_NAME_EXISTS":
+                case "SYNC_CONFLICT":
+                    return ErrorCategory.ResourceExists;
                 case "USER_NOT_FOUND": return ErrorCategory.ObjectNotFound;
                 case "ItemNotFound":
                 case "PathNotFound":

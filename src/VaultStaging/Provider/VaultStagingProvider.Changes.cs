@@ -163,6 +163,8 @@ namespace VaultStaging.Provider
                 return;
             }
             string target = StagingPath.Combine(StagingPath.ParentOf(t.Staging), name);
+            Pump.Run(ctx => TakenName.RefuseIfTakenAsync(t.Client, t.Staging, target, "renamed",
+                "Choose another name, or rename or remove the item that is there first.", ctx, t.PathOf));
             if (!ShouldProcess($"Item: {t.PathOf(t.Staging)} Destination: {t.PathOf(target)}", "Rename Item")) return;
             VaultJob job = Pump.Run(ctx => t.Client.MoveItemAsync(t.Staging, null, name, ctx));
             try
@@ -204,7 +206,7 @@ namespace VaultStaging.Provider
             }
             else if (there != null)
             {
-                throw Errors.Refused("ITEM_NAME_EXISTS", $"{destination} already exists.", "Remove it first, or move to another name.");
+                throw TakenName.Error(there, from.Staging, to.Staging, "moved", "Remove it first, or move to another name.", to.PathOf);
             }
             else
             {
@@ -219,6 +221,10 @@ namespace VaultStaging.Provider
             if (newParent == null && newName == null) return;
             if (item.IsFolder && StagingPath.IsWithin(target, from.Staging))
                 throw Errors.Refused("OPERATION_NOT_ALLOWED", $"{path} cannot be moved into itself.", "");
+            // Into a folder: the name may be taken there (a new path was looked up above and is free).
+            if (there != null)
+                Pump.Run(ctx => TakenName.RefuseIfTakenAsync(from.Client, from.Staging, target, "moved",
+                    "Move it under another name (Move-Item to the full new path), or move, rename or remove the item that is there first.", ctx, to.PathOf));
             if (!ShouldProcess($"Item: {from.PathOf(from.Staging)} Destination: {to.PathOf(target)}", "Move Item")) return;
             VaultJob job = Pump.Run(ctx => from.Client.MoveItemAsync(from.Staging, newParent, newName, ctx));
             try

@@ -78,12 +78,16 @@ namespace VaultStaging.Provider
                 ? connection == null ? "Veeva Vault file staging of this runspace's default connection" : "Veeva Vault file staging as " + connection
                 : drive.Description;
             var made = new VaultDriveInfo(drive.Name, drive.Provider, staging, description, drive.Credential, connection);
-            if (staging != StagingPath.Root && made.Connection != null && made.Connection.IsConnected)
+            // Read here, on the pipeline thread: a drive without -Connection reads the runspace's default
+            // connection, which a pool thread does not see. With no connection the root cannot be checked:
+            // the drive is made as Vault: is, and each use says NotConnected until Connect-Vault.
+            VaultConnection now = made.Connection;
+            if (staging != StagingPath.Root && now != null && now.IsConnected)
             {
                 // A root that is not a folder would give a drive where every command fails.
                 bool ok = Guard(drive.Root, () =>
                 {
-                    StagingItem item = Pump.Run(ctx => made.Connection.Client.GetItemAsync(staging, ctx));
+                    StagingItem item = Pump.Run(ctx => now.Client.GetItemAsync(staging, ctx));
                     if (item != null && item.IsFolder) return true;
                     WriteError(Errors.NotFound(drive.Root, item == null
                         ? $"The staging folder {staging} does not exist, so it cannot be the root of the drive {drive.Name}:."

@@ -60,7 +60,8 @@ namespace VaultStaging.Transfer
     /// when the target lacks it, its size differs, or the source copy is newer than the target copy (by
     /// more than 2 seconds: Vault keeps whole seconds, some file systems two); anything else is skipped
     /// without a call. With delete, target files and folders the source lacks are removed (a folder once,
-    /// with what is in it). Names match exactly, or ignoring case where the local file system does.
+    /// with what is in it). A file on one side where the other has a folder is a conflict: nothing at or below
+    /// that path is sent, made or deleted. Names match exactly, or ignoring case where the local file system does.
     /// Plain C#: no calls, no disk.
     /// </summary>
     public static class SyncPlanner
@@ -80,6 +81,17 @@ namespace VaultStaging.Transfer
                 if (!string.IsNullOrEmpty(relative)) remoteByPath[relative] = item;
             }
 
+            // A file on one side where the other has a folder: that path and everything below it is left as it
+            // is, on both sides. Deleting the folder's contents would still leave no room for the file, and
+            // sending into a folder that is a file on the target fails; either would happen again every run.
+            var conflicts = new HashSet<string>(localByPath.Where(l => remoteByPath.TryGetValue(l.Key, out StagingItem r) && r.IsFolder != l.Value.IsFolder).Select(l => l.Key), names);
+            var belowConflict = new Dictionary<string, int>(names);
+            foreach (string rel in localByPath.Keys.Concat(remoteByPath.Keys))
+            {
+                string conflict = ConflictAbove(rel, conflicts);
+                if (conflict != null) belowConflict[conflict] = belowConflict.TryGetValue(conflict, out int n) ? n + 1 : 1;
+            }
+
             var plan = new SyncPlan();
             bool up = direction == SyncDirection.Upload;
             plan.TargetFolders.AddRange(up
@@ -90,6 +102,7 @@ namespace VaultStaging.Transfer
             IEnumerable<string> sourcePaths = up ? (IEnumerable<string>)localByPath.Keys : remoteByPath.Keys;
             foreach (string rel in sourcePaths.OrderBy(p => p, StringComparer.Ordinal))
             {
+                if (ConflictAbove(rel, conflicts) != null) continue;
                 localByPath.TryGetValue(rel, out LocalEntry l);
                 remoteByPath.TryGetValue(rel, out StagingItem r);
                 bool sourceIsFolder = up ? l.IsFolder : r.IsFolder;
@@ -105,13 +118,20 @@ namespace VaultStaging.Transfer
                     Size = sourceIsFolder ? (long?)null : up ? l.Size : r.Size,
                     ModifiedDate = sourceIsFolder ? null : up ? l.LastWriteTimeUtc.ToLocalTime() : r.ModifiedDate,
                 };
+                if (conflicts.Contains(rel))
+                {
+                    belowConflict.TryGetValue(rel, out int below);
+                    record.Action = "Failed";
+                    record.Reason = (sourceIsFolder ? "a file is in the way of this folder on the target" : "a folder is in the way of this file on the target")
+                        + (below > 0 ? $"; it and the {below} item(s) below it were left as they are" : "; it was left as it is");
+                    plan.Conflicts.Add(record);
+                    continue;
+                }
                 if (sourceIsFolder)
                 {
                     if (!targetExists) { record.Reason = "missing on the target"; plan.MakeFolders.Add(record); }
-                    else if (!targetIsFolder) { record.Action = "Failed"; record.Reason = "a file is in the way of this folder on the target"; plan.Conflicts.Add(record); }
                     continue;
                 }
-                if (targetIsFolder) { record.Action = "Failed"; record.Reason = "a folder is in the way of this file on the target"; plan.Conflicts.Add(record); continue; }
                 if (!targetExists) record.Reason = "missing on the target";
                 else if ((up ? r.Size : l.Size) != record.Size) record.Reason = "size differs";
                 else if (Newer(up ? l.LastWriteTimeUtc : r.ModifiedDate?.ToUniversalTime(), up ? r.ModifiedDate?.ToUniversalTime() : l.LastWriteTimeUtc))
@@ -132,7 +152,7 @@ namespace VaultStaging.Transfer
             string deletedFolder = null;
             foreach (string rel in targetPaths)
             {
-                if (sourceHas.Contains(rel)) continue;
+                if (sourceHas.Contains(rel) || ConflictAbove(rel, conflicts) != null) continue;
                 if (deletedFolder != null && rel.StartsWith(deletedFolder + "/", names == StringComparer.Ordinal ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase)) continue;
                 bool isFolder = up ? remoteByPath[rel].IsFolder : localByPath[rel].IsFolder;
                 if (isFolder) deletedFolder = rel;
@@ -148,6 +168,18 @@ namespace VaultStaging.Transfer
                 });
             }
             return plan;
+        }
+
+        /// <summary>The conflicting path that <paramref name="rel"/> is below (not at), or null.</summary>
+        static string ConflictAbove(string rel, HashSet<string> conflicts)
+        {
+            if (conflicts.Count == 0) return null;
+            for (int slash = rel.IndexOf('/'); slash > 0; slash = rel.IndexOf('/', slash + 1))
+            {
+                string above = rel.Substring(0, slash);
+                if (conflicts.Contains(above)) return above;
+            }
+            return null;
         }
 
         static bool Newer(DateTime? source, DateTime? target) =>

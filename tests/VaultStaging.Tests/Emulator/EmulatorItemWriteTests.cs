@@ -205,6 +205,26 @@ public sealed class EmulatorItemWriteTests : IClassFixture<EmulatorHttp>
     }
 
     [Fact]
+    public async Task A_move_onto_a_taken_name_replaces_the_item_there_when_the_option_says_so()
+    {
+        // What Vault's job does with a taken name is UNCONFIRMED: --taken-name replace is the other reading.
+        _emu.State.CreateItemDirect("/u10001400/r/one.bin", size: 1);
+        _emu.State.CreateItemDirect("/u10001400/r/two.bin", size: 2);
+        _emu.State.CreateItemDirect("/u10001400/r/dir/inner.bin", size: 3);
+        _emu.State.CreateItemDirect("/u10001400/r/other/one.bin", size: 4);
+        _emu.State.Options.TakenName = TakenNameStyle.Replace;
+        Assert.Equal("SUCCESS", await _emu.JobOutcomeAsync(Jane, _emu.MoveAsync(Jane, "/r/one.bin", name: "two.bin")));
+        Assert.False(_emu.State.GetItem("/u10001400/r/one.bin").Exists);
+        Assert.Equal(1, _emu.State.GetItem("/u10001400/r/two.bin").Size);
+        Assert.Equal("SUCCESS", await _emu.JobOutcomeAsync(Jane, _emu.MoveAsync(Jane, "/r/other/one.bin", parent: "/r", name: "dir")));
+        Assert.Equal(4, _emu.State.GetItem("/u10001400/r/dir").Size);
+        Assert.False(_emu.State.GetItem("/u10001400/r/dir/inner.bin").Exists);
+        // Onto itself is still no move.
+        Assert.Equal("ERRORS_ENCOUNTERED", await _emu.JobOutcomeAsync(Jane, _emu.MoveAsync(Jane, "/r/two.bin", name: "two.bin")));
+        Assert.True(_emu.State.GetItem("/u10001400/r/two.bin").Exists);
+    }
+
+    [Fact]
     public async Task Until_a_job_ends_the_item_stays_where_it_was()
     {
         _emu.State.CreateItemDirect("/u10001400/slow.bin", size: 1);

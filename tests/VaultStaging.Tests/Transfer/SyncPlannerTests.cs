@@ -78,6 +78,54 @@ public sealed class SyncPlannerTests
         Assert.Equal("Failed", Assert.Single(plan.Conflicts).Action);
     }
 
+    // A file on one side where the other has a folder: nothing at or below that path is sent, made or
+    // deleted (a sync with -Delete used to empty the folder and still fail to put the file there, every run).
+    [Theory]
+    [InlineData(SyncDirection.Upload)]
+    [InlineData(SyncDirection.Download)]
+    public void A_file_where_the_target_has_a_folder_leaves_the_folder_and_what_is_in_it_alone_even_with_delete(SyncDirection direction)
+    {
+        bool up = direction == SyncDirection.Upload;
+        // The source has the file x; the target has the folder x with two files and a subfolder.
+        LocalEntry[] local = up
+            ? [File("x", 1, T0), File("keep.txt", 1, T0)]
+            : [Folder("x"), File("x/a.txt", 1, T0), Folder("x/inner"), File("x/inner/b.txt", 1, T0), File("keep.txt", 1, T0)];
+        StagingItem[] remote = up
+            ? [RemoteFolder("x"), Remote("x/a.txt", 1, T0), RemoteFolder("x/inner"), Remote("x/inner/b.txt", 1, T0), Remote("keep.txt", 1, T0)]
+            : [Remote("x", 1, T0), Remote("keep.txt", 1, T0)];
+        SyncPlan plan = SyncPlanner.Plan(direction, "/local", "/dest", local, remote, delete: true);
+        Assert.Empty(plan.Delete);
+        Assert.Empty(plan.Send);
+        Assert.Empty(plan.MakeFolders);
+        SyncRecord conflict = Assert.Single(plan.Conflicts);
+        Assert.Equal(("Failed", "x", StagingItemKind.File), (conflict.Action, conflict.RelativePath, conflict.Kind));
+        Assert.Equal(("/local/x", "/dest/x"), (conflict.LocalPath, conflict.StagingPath));
+        Assert.Contains("3 item(s) below it", conflict.Reason);
+        Assert.Equal("keep.txt", Assert.Single(plan.Skip).RelativePath);
+    }
+
+    [Theory]
+    [InlineData(SyncDirection.Upload)]
+    [InlineData(SyncDirection.Download)]
+    public void A_folder_where_the_target_has_a_file_sends_nothing_below_it_and_keeps_the_file(SyncDirection direction)
+    {
+        bool up = direction == SyncDirection.Upload;
+        // The source has the folder x with a file and a subfolder; the target has the file x.
+        LocalEntry[] local = up
+            ? [Folder("x"), File("x/a.txt", 1, T0), Folder("x/inner"), File("x/inner/b.txt", 1, T0), File("new.txt", 1, T0)]
+            : [File("x", 1, T0)];
+        StagingItem[] remote = up
+            ? [Remote("x", 1, T0)]
+            : [RemoteFolder("x"), Remote("x/a.txt", 1, T0), RemoteFolder("x/inner"), Remote("x/inner/b.txt", 1, T0), Remote("new.txt", 1, T0)];
+        SyncPlan plan = SyncPlanner.Plan(direction, "/local", "/dest", local, remote, delete: true);
+        Assert.Equal("new.txt", Assert.Single(plan.Send).RelativePath);
+        Assert.Empty(plan.MakeFolders);
+        Assert.Empty(plan.Delete);
+        SyncRecord conflict = Assert.Single(plan.Conflicts);
+        Assert.Equal(("Failed", "x", StagingItemKind.Folder), (conflict.Action, conflict.RelativePath, conflict.Kind));
+        Assert.Contains("3 item(s) below it", conflict.Reason);
+    }
+
     [Fact]
     public void The_local_tree_leaves_out_partial_downloads()
     {
