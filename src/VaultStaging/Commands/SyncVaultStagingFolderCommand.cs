@@ -188,7 +188,8 @@ namespace VaultStaging.Commands
             {
                 batch.Start();
                 Pump(batch.Run, new TransferProgressDisplay(this, "Syncing from Vault", requests.Keys.Select(k => batch.Progress[k]).ToList()),
-                    o => { if (!o.WasCancelled) Report(requests[o.Item], o.Succeeded, o.Error); },
+                    // Every file not brought is a Failed record and an error; only Ctrl+C leaves files unfinished without one.
+                    o => { if (!(o.WasCancelled && StopToken.IsCancellationRequested)) Report(requests[o.Item], o.Succeeded, o.Error); },
                     left =>
                     {
                         if (left.Count > 0 || StopToken.IsCancellationRequested)

@@ -73,10 +73,18 @@ namespace VaultStaging.Transfer
         static readonly TimeSpan TimeTolerance = TimeSpan.FromSeconds(2);
 
         readonly VaultClient _client;
+        readonly LocalFileOps _files;
 
-        public FileDownloader(VaultClient client)
+        public FileDownloader(VaultClient client) : this(client, null)
+        {
+        }
+
+        /// <param name="client">The connection's client.</param>
+        /// <param name="files">The operations that put a finished file in place (a test gives Windows' rules); null: the real ones.</param>
+        internal FileDownloader(VaultClient client, LocalFileOps files)
         {
             _client = client;
+            _files = files ?? LocalFileOps.Real;
         }
 
         /// <summary>Whether the local file is the remote one by size and modified time (what a sync and a re-run skip).</summary>
@@ -109,11 +117,12 @@ namespace VaultStaging.Transfer
 
                 for (int version = 1; ; version++)
                 {
-                    var partial = new PartialDownload(request.LocalPath, request.Size, request.ModifiedDate);
+                    var partial = new PartialDownload(request.LocalPath, request.Size, request.ModifiedDate, _files);
                     try
                     {
                         await FetchAsync(request, partial, result, progress, ctx).ConfigureAwait(false);
-                        partial.Commit(request.ModifiedDate, replace: request.Force);
+                        partial.Check(request.ModifiedDate);
+                        PutInPlace(request, partial);
                         result.Status = "Downloaded";
                         return result;
                     }
@@ -158,6 +167,27 @@ namespace VaultStaging.Transfer
             }
         }
 
+        /// <summary>
+        /// The complete, checked file goes to its final name. When that fails (a file held open, a folder that
+        /// forbids it), the file is kept under its temporary name and the error says where: it is never
+        /// thrown away, and the same command again puts it in place without fetching it.
+        /// </summary>
+        static void PutInPlace(FileDownloadRequest request, PartialDownload partial)
+        {
+            try
+            {
+                partial.PutInPlace(request.ModifiedDate, replace: request.Force);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new VaultException(VaultFailureKind.Client, "LOCAL_RENAME_FAILED",
+                    $"{request.RemotePath} was downloaded completely and checked, but it could not be put in place as {request.LocalPath}: {e.Message} " +
+                    $"The complete file was kept as {partial.TempPath}.",
+                    $"Run the same command again once the cause is gone (a program holding {request.LocalPath} open, the folder's permissions): the file kept is put in place without being fetched again. " +
+                    "Or rename it to the final name yourself.", e);
+            }
+        }
+
         async Task FetchAsync(FileDownloadRequest request, PartialDownload partial, DownloadResult result, TransferProgress progress, VaultCallContext ctx)
         {
             int count = (int)((request.Size + RangeSize - 1) / RangeSize);
@@ -176,27 +206,35 @@ namespace VaultStaging.Transfer
             {
                 VaultCallContext rangeCtx = ctx.WithCancellation(failed.Token);
                 var tasks = new List<Task>();
-                foreach (int index in todo)
-                {
-                    await slots.WaitAsync(failed.Token).ConfigureAwait(false);
-                    tasks.Add(FetchRangeAsync(request, partial, index, result, progress, rangeCtx).ContinueWith(t =>
-                    {
-                        slots.Release();
-                        if (t.IsFaulted) failed.Cancel(); // one range failed: the others stop, the file is resumed later
-                        return t;
-                    }, TaskScheduler.Default).Unwrap());
-                }
                 try
                 {
-                    await Task.WhenAll(tasks).ConfigureAwait(false);
+                    foreach (int index in todo)
+                    {
+                        await slots.WaitAsync(failed.Token).ConfigureAwait(false);
+                        tasks.Add(FetchRangeAsync(request, partial, index, result, progress, rangeCtx).ContinueWith(t =>
+                        {
+                            slots.Release();
+                            if (t.IsFaulted) failed.Cancel(); // one range failed: the others stop, the file is resumed later
+                            return t;
+                        }, TaskScheduler.Default).Unwrap());
+                    }
                 }
-                catch
+                catch (OperationCanceledException) when (failed.IsCancellationRequested)
                 {
-                    // The first real failure, not the cancellations it caused in the other ranges.
-                    Exception first = tasks.Where(t => t.IsFaulted).Select(t => t.Exception.GetBaseException()).FirstOrDefault(e => !(e is OperationCanceledException));
-                    if (first != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
-                    throw;
+                    // A range failed, or the command was stopped: no more ranges start. Which of the two it
+                    // was is decided below, once every range that did start has ended.
                 }
+                // Every range is waited for, whatever happened: none may still write once this returns.
+                try { await Task.WhenAll(tasks).ConfigureAwait(false); }
+                catch { } // looked at below, task by task
+                // The first real failure, not the cancellations it caused in the other ranges: a failure is
+                // never reported as a cancellation (a Ctrl+C-like "did not finish").
+                List<Exception> faults = tasks.Where(t => t.IsFaulted).Select(t => t.Exception.GetBaseException()).ToList();
+                Exception first = faults.FirstOrDefault(e => !(e is OperationCanceledException));
+                if (first == null && faults.Count > 0 && !ctx.CancellationToken.IsCancellationRequested)
+                    first = new IOException($"A range of {request.RemotePath} was cancelled although the command was not stopped.", faults[0]);
+                if (first != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+                ctx.CancellationToken.ThrowIfCancellationRequested();
             }
         }
 
