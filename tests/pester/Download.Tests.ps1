@@ -146,3 +146,37 @@ Receive-VaultFile -Path '/dl/killed.bin' -Destination '$target/'
         @(Get-ChildItem -LiteralPath $target -Force).Name | Should -Be @('killed.bin') -Because 'no temporary file or journal is left'
     }
 }
+
+Describe 'A remote name the local file system cannot hold' {
+    BeforeAll {
+        Reset-TestEmulator
+        Connect-Jane
+        # 'C:drive.txt' starts like a drive letter: refused on every system (Windows' own rules are run on Linux
+        # in xunit, through LocalNameRules.Windows).
+        New-StagedFile '/names/C:drive.txt' 10 -Seed 1
+        New-StagedFile '/names/ok.txt' 20 -Seed 2
+        New-StagedFile '/names/sub/also-ok.txt' 30 -Seed 3
+    }
+
+    It 'fails alone in Sync -Direction Download: a Failed record and an error, and the rest syncs' {
+        $local = Join-Path $work 'names-sync'
+        $records = Sync-VaultStagingFolder -Path $local -Destination '/names' -Direction Download -PassThru -ErrorAction SilentlyContinue -ErrorVariable failed
+        $succeeded = $?
+
+        $succeeded | Should -BeFalse
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'UNSAFE_NAME,*'
+        "$($failed[0])" | Should -BeLike '*/names/C:drive.txt*'
+        @($records | Where-Object Action -eq 'Failed').RelativePath | Should -Be @('C:drive.txt')
+        (Get-Item (Join-Path $local 'ok.txt')).Length | Should -Be 20
+        (Get-Item (Join-Path $local 'sub/also-ok.txt')).Length | Should -Be 30
+    }
+
+    It 'fails alone in Receive-VaultFile -Recurse' {
+        $local = Join-Path $work 'names-receive'
+        $results = Receive-VaultFile -Path '/names' -Recurse -Destination $local -PassThru -ErrorAction SilentlyContinue -ErrorVariable failed
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'UNSAFE_NAME,*'
+        @($results | Where-Object Status -eq 'Downloaded').Count | Should -Be 2
+    }
+}

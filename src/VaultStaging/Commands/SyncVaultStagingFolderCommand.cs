@@ -97,11 +97,16 @@ namespace VaultStaging.Commands
             if (localTree == null) return;
 
             SyncPlan plan = SyncPlanner.Plan(Direction, local, staging, localTree, remoteTree, Delete);
-            WriteVerbose($"Sync {Direction} {local} <-> {staging}: {plan.Send.Count} to send, {plan.MakeFolders.Count} folder(s) to make, {plan.Skip.Count} unchanged, {plan.Delete.Count} to delete, {plan.Conflicts.Count} in conflict.");
+            WriteVerbose($"Sync {Direction} {local} <-> {staging}: {plan.Send.Count} to send, {plan.MakeFolders.Count} folder(s) to make, {plan.Skip.Count} unchanged, {plan.Delete.Count} to delete, {plan.Conflicts.Count} in conflict, {plan.Refused.Count} with a name this file system cannot hold.");
             foreach (SyncRecord conflict in plan.Conflicts)
             {
                 WriteFailure(new VaultException(VaultFailureKind.Client, "SYNC_CONFLICT", $"{conflict.RelativePath} was not synced: {conflict.Reason}.", "Remove or rename one of them, then sync again."), conflict.RelativePath);
                 if (PassThru) WriteObject(conflict);
+            }
+            foreach (KeyValuePair<SyncRecord, VaultException> refused in plan.Refused)
+            {
+                WriteFailure(refused.Value, refused.Key.StagingPath);
+                if (PassThru) WriteObject(refused.Key);
             }
             if (PassThru) foreach (SyncRecord skipped in plan.Skip) WriteObject(skipped);
 
