@@ -109,8 +109,9 @@ Describe 'A download killed part way' {
         $file = New-TestFile -Folder $work -Name 'killed.bin' -Bytes $size -Seed 61
         Send-VaultFile -LiteralPath $file -Destination '/dl/'
         $null = Invoke-EmulatorControl -Method Delete -Path log
-        # The first range asked for hangs, so the child is surely part way when it is killed.
-        Add-Fault @{ kind = 'slow'; operation = 'content'; delayMs = 120000 }
+        # The last range hangs, so the child is surely part way when it is killed (the ranges before it are
+        # written in order and reach the journal).
+        Add-Fault @{ kind = 'slow'; operation = 'content'; rangeStart = 4 * $RangeSize; delayMs = 120000 }
         $script_ = @"
 Import-Module '$(Get-TestModulePath)'
 `$ProgressPreference = 'SilentlyContinue'

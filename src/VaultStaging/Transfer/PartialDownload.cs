@@ -113,9 +113,8 @@ namespace VaultStaging.Transfer
             }
         }
 
-        /// <summary>The temporary file, opened for writing one range (several ranges write at once).</summary>
-        public FileStream OpenForWriting() =>
-            new FileStream(TempPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 81920, FileOptions.Asynchronous);
+        /// <summary>The temporary file, opened for writing its ranges (one writer at a time, see <see cref="OrderedRangeWriter"/>).</summary>
+        public Stream OpenForWriting() => _files.OpenForWriting(TempPath);
 
         /// <summary>Records a range as complete; its bytes must already be flushed to disk.</summary>
         public void MarkDone(int index)
@@ -176,13 +175,16 @@ namespace VaultStaging.Transfer
     }
 
     /// <summary>
-    /// The file operations that put a finished download in place. A test gives Windows' rules here (a
-    /// read-only file cannot be replaced; a rename can fail), which Linux, and a root user, would not show.
+    /// The file operations of a download: where its bytes are written (a test records the order of the writes)
+    /// and how the finished file is put in place (a test gives Windows' rules: a read-only file cannot be
+    /// replaced, a rename can fail, which Linux, and a root user, would not show).
     /// </summary>
     internal class LocalFileOps
     {
         public static readonly LocalFileOps Real = new LocalFileOps();
 
+        public virtual Stream OpenForWriting(string path) =>
+            new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read | FileShare.Delete, 81920, FileOptions.Asynchronous);
         public virtual bool Exists(string path) => File.Exists(path);
         public virtual FileAttributes GetAttributes(string path) => File.GetAttributes(path);
         public virtual void SetAttributes(string path, FileAttributes attributes) => File.SetAttributes(path, attributes);
