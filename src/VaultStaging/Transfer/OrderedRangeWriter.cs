@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
@@ -12,6 +13,13 @@ namespace VaultStaging.Transfer
     /// </summary>
     internal sealed class ReorderWindow
     {
+        /// <summary>The size of a held piece (one read of a download gives at most this much).</summary>
+        internal const int PieceSize = 81920;
+
+        /// <summary>Pieces of ended commands, kept for the next (as PartBufferPool keeps its buffers), capped so an idle session holds little.</summary>
+        const int MaxSparePieces = (int)(64L * 1024 * 1024 / PieceSize);
+        static readonly ConcurrentBag<byte[]> Spares = new ConcurrentBag<byte[]>();
+
         readonly object _gate = new object();
         long _free;
         long _held;
@@ -34,26 +42,30 @@ namespace VaultStaging.Transfer
             get { lock (_gate) return _changed.Task; }
         }
 
-        public bool TryTake(long bytes)
+        /// <summary>
+        /// A piece of <see cref="PieceSize"/> bytes, or null when the window is full. Pieces are used again:
+        /// holding ranges back makes no garbage, and what is counted is what is held.
+        /// </summary>
+        public byte[] TryTake()
         {
             lock (_gate)
             {
-                if (_free < bytes) return false;
-                _free -= bytes;
-                _held += bytes;
+                if (_free < PieceSize) return null;
+                _free -= PieceSize;
+                _held += PieceSize;
                 if (_held > PeakHeld) PeakHeld = _held;
-                return true;
+                return Spares.TryTake(out byte[] spare) ? spare : new byte[PieceSize];
             }
         }
 
-        public void Give(long bytes)
+        public void Give(byte[] piece)
         {
-            if (bytes == 0) return;
             TaskCompletionSource<bool> waiting;
             lock (_gate)
             {
-                _free += bytes;
-                _held -= bytes;
+                _free += PieceSize;
+                _held -= PieceSize;
+                if (Spares.Count < MaxSparePieces) Spares.Add(piece);
                 waiting = _changed;
                 _changed = NewSignal();
             }
@@ -79,7 +91,7 @@ namespace VaultStaging.Transfer
         {
             public long Offset;
             public long Written;   // bytes on disk
-            public readonly List<byte[]> Held = new List<byte[]>();
+            public readonly List<KeyValuePair<byte[], int>> Held = new List<KeyValuePair<byte[], int>>(); // piece, bytes in it
             public bool Received;  // every byte arrived (held or written)
         }
 
@@ -115,7 +127,7 @@ namespace VaultStaging.Transfer
         public async Task WriteAsync(int index, byte[] buffer, int start, int count, CancellationToken token)
         {
             Range range = _ranges[index];
-            while (true)
+            while (count > 0)
             {
                 Task windowChanged = _window.Changed;
                 Task advanced;
@@ -124,12 +136,29 @@ namespace VaultStaging.Transfer
                 {
                     advanced = _advanced.Task;
                     frontier = IsFrontier(index);
-                    if (!frontier && _window.TryTake(count))
+                    if (!frontier)
                     {
-                        var copy = new byte[count];
-                        Buffer.BlockCopy(buffer, start, copy, 0, count);
-                        range.Held.Add(copy);
-                        return;
+                        // Ahead of its turn: into the room left in its last piece, then into new pieces.
+                        KeyValuePair<byte[], int> last = range.Held.Count > 0 ? range.Held[range.Held.Count - 1] : default(KeyValuePair<byte[], int>);
+                        int room = last.Key == null ? 0 : ReorderWindow.PieceSize - last.Value;
+                        if (room == 0)
+                        {
+                            byte[] piece = _window.TryTake();
+                            if (piece != null)
+                            {
+                                range.Held.Add(last = new KeyValuePair<byte[], int>(piece, 0));
+                                room = ReorderWindow.PieceSize;
+                            }
+                        }
+                        if (room > 0)
+                        {
+                            int n = Math.Min(room, count);
+                            Buffer.BlockCopy(buffer, start, last.Key, last.Value, n);
+                            range.Held[range.Held.Count - 1] = new KeyValuePair<byte[], int>(last.Key, last.Value + n);
+                            start += n;
+                            count -= n;
+                            continue;
+                        }
                     }
                 }
                 if (frontier)
@@ -178,7 +207,7 @@ namespace VaultStaging.Transfer
         {
             while (true)
             {
-                byte[][] held;
+                KeyValuePair<byte[], int>[] held;
                 lock (_gate)
                 {
                     if (range.Held.Count == 0) return;
@@ -190,14 +219,14 @@ namespace VaultStaging.Transfer
                 {
                     for (; given < held.Length; given++)
                     {
-                        await WriteAtAsync(range, held[given], 0, held[given].Length, token).ConfigureAwait(false);
-                        _window.Give(held[given].Length);
+                        await WriteAtAsync(range, held[given].Key, 0, held[given].Value, token).ConfigureAwait(false);
+                        _window.Give(held[given].Key);
                     }
                 }
                 finally
                 {
                     // A failed write: the memory of what was not written goes back all the same.
-                    for (int rest = given; rest < held.Length; rest++) _window.Give(held[rest].Length);
+                    for (int rest = given; rest < held.Length; rest++) _window.Give(held[rest].Key);
                 }
             }
         }
@@ -224,7 +253,7 @@ namespace VaultStaging.Transfer
             {
                 foreach (Range range in _ranges.Values)
                 {
-                    foreach (byte[] chunk in range.Held) _window.Give(chunk.Length);
+                    foreach (KeyValuePair<byte[], int> piece in range.Held) _window.Give(piece.Key);
                     range.Held.Clear();
                 }
             }
