@@ -32,10 +32,15 @@ public sealed class DownloadOrderTests : IClassFixture<EmulatorFixture>, IDispos
     private sealed class RecordingFiles : LocalFileOps
     {
         public readonly ConcurrentQueue<(long Offset, int Count)> Writes = new();
+        public int OpenStreams;
 
-        public override Stream OpenForWriting(string path) => new Recording(base.OpenForWriting(path), Writes);
+        public override Stream OpenForWriting(string path)
+        {
+            Interlocked.Increment(ref OpenStreams);
+            return new Recording(base.OpenForWriting(path), Writes, () => Interlocked.Decrement(ref OpenStreams));
+        }
 
-        private sealed class Recording(Stream inner, ConcurrentQueue<(long, int)> writes) : Stream
+        private sealed class Recording(Stream inner, ConcurrentQueue<(long, int)> writes, Action closed) : Stream
         {
             public override bool CanRead => false;
             public override bool CanSeek => true;
@@ -62,7 +67,11 @@ public sealed class DownloadOrderTests : IClassFixture<EmulatorFixture>, IDispos
 
             protected override void Dispose(bool disposing)
             {
-                if (disposing) inner.Dispose();
+                if (disposing)
+                {
+                    inner.Dispose();
+                    closed();
+                }
                 base.Dispose(disposing);
             }
         }
@@ -154,5 +163,30 @@ public sealed class DownloadOrderTests : IClassFixture<EmulatorFixture>, IDispos
         Assert.Equal("Downloaded", result.Status);
         Assert.Equal(SHA256.HashData(bytes), SHA256.HashData(File.ReadAllBytes(request.LocalPath)));
         Assert.InRange(downloader.PeakHeldBytes, 0, Range / 2);
+    }
+
+    [Fact]
+    public async Task A_failed_range_fails_the_file_with_its_own_error_after_every_other_range_has_ended()
+    {
+        var (client, _) = await Jane();
+        using var __ = client;
+        var bytes = new byte[13 * Range];
+        new Random(9).NextBytes(bytes);
+        var item = _emu.State.CreateItemDirect("/u10001400/order/failing.bin", content: bytes);
+        // More ranges than go at once; one fails at once, the others are slow to answer.
+        _emu.State.AddFault(new FaultSpec { Kind = "http-status", Operation = "content", RangeStart = 0, Status = 500 });
+        _emu.State.AddFault(new FaultSpec { Kind = "slow", Operation = "content", DelayMs = 800, Count = -1 });
+        var files = new RecordingFiles();
+        var downloader = new FileDownloader(client, files, rangeSize: Range);
+        var request = new FileDownloadRequest("/order/failing.bin", bytes.Length, item.ModifiedDate?.UtcDateTime, Path.Combine(_folder, "failing.bin"));
+
+        var e = await Assert.ThrowsAsync<VaultException>(() => downloader.DownloadAsync(request, null, VaultCallContext.None));
+        int writes = files.Writes.Count;
+
+        Assert.Equal("HTTP_ERROR", e.ErrorType);          // the failure itself, not the cancellation it caused
+        Assert.Equal(0, files.OpenStreams);                // every range had ended: nothing can write any more
+        await Task.Delay(1000);
+        Assert.Equal(writes, files.Writes.Count);
+        Assert.False(File.Exists(request.LocalPath));
     }
 }
