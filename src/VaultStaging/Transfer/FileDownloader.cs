@@ -53,7 +53,8 @@ namespace VaultStaging.Transfer
     /// Downloads one file: ranges of <see cref="RangeSize"/> bytes (Vault serves at most 50,000,000 per
     /// GET), up to <see cref="RangesInFlight"/> at once, written in ascending order (<see cref="OrderedRangeWriter"/>)
     /// to a temporary file beside the target and renamed into place only when complete (see
-    /// <see cref="PartialDownload"/>). Memory: at most <see cref="ReorderWindowBytes"/> per command, whatever the sizes. An existing local file is kept unless it is identical (then skipped) or
+    /// <see cref="PartialDownload"/>). Memory: at most <see cref="ReorderWindowBytes"/> per command, whatever the
+    /// sizes. An existing local file is kept unless it is identical (then skipped) or
     /// <see cref="FileDownloadRequest.Force"/> says to replace it. The file gets the remote modified date.
     /// </summary>
     public sealed class FileDownloader

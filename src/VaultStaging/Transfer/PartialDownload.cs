@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace VaultStaging.Transfer
@@ -50,7 +49,7 @@ namespace VaultStaging.Transfer
         /// <c>.&lt;name&gt;.&lt;size&gt;-&lt;time&gt;.vaultpart</c> beside the target, readable, when it and its journal fit
         /// the name limit (and, where the target's path fits the classic Windows path limit, that limit too);
         /// else a short name made from a hash of the target's name and of the version,
-        /// <c>.vs-&lt;8 hex&gt;-&lt;8 hex&gt;.vaultpart</c> (27 characters, 32 with the journal's suffix), the same on every
+        /// <c>.vs-&lt;8 hex&gt;-&lt;8 hex&gt;.vaultpart</c> (31 characters, 36 with the journal's suffix), the same on every
         /// run, so a download of a target whose name is near 255 characters still resumes.
         /// </summary>
         internal static string TempPathFor(string target, long size, long stamp)
@@ -67,15 +66,15 @@ namespace VaultStaging.Transfer
 
         static string ShortPrefix(string name) => ".vs-" + Hash8(name) + "-";
 
+        /// <summary>
+        /// 8 hex digits of FNV-1a over the UTF-8 bytes: stable across runs and platforms, and no cryptographic
+        /// class, which a FIPS policy on .NET Framework could refuse (a name needs no security).
+        /// </summary>
         static string Hash8(string text)
         {
-            using (var sha = SHA256.Create())
-            {
-                byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
-                var hex = new StringBuilder(8);
-                for (int i = 0; i < 4; i++) hex.Append(hash[i].ToString("x2", CultureInfo.InvariantCulture));
-                return hex.ToString();
-            }
+            uint hash = 2166136261;
+            foreach (byte b in Encoding.UTF8.GetBytes(text)) hash = (hash ^ b) * 16777619;
+            return hash.ToString("x8", CultureInfo.InvariantCulture);
         }
 
         /// <summary>Removes what earlier runs left for other versions of this target; reads what this version already has.</summary>
