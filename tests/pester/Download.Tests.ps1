@@ -181,3 +181,17 @@ Describe 'A remote name the local file system cannot hold' {
         @($results | Where-Object Status -eq 'Downloaded').Count | Should -Be 2
     }
 }
+
+Describe 'A target whose name is near the 255-character limit' {
+    It 'downloads a file of a 250-character name (its temporary name would have been about 290)' {
+        Reset-TestEmulator
+        Connect-Jane
+        $name = ('n' * 246) + '.bin'
+        New-StagedFile "/long/$name" 5000 -Seed 9
+        $local = Join-Path $work 'long'
+        $result = Receive-VaultFile -Path "/long/$name" -Destination "$local/" -PassThru
+        $result.Status | Should -Be 'Downloaded'
+        Get-TestSha256 (Join-Path $local $name) | Should -Be (Get-StagedFile "/u10001400/long/$name").sha256
+        @(Get-ChildItem -LiteralPath $local -Force).Name | Should -Be @($name)
+    }
+}
