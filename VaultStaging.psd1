@@ -59,7 +59,14 @@
   file renamed into place only when complete and checked (Content-Range, size); resumes from the ranges on disk;
   starts over when the file changed on Vault; never replaces a local file without -Force, skips identical ones,
   gives files the remote modified date, refuses remote names that would leave the destination; DISK_FULL names
-  the file and removes the partial data.
+  the file and removes the partial data. The ranges of a file are written in ascending order (at most 112 MiB
+  held in memory per command), so NTFS never zero-fills ahead of the data. A failed download is always an error
+  naming the first real failure, whatever its number of ranges, and every range has ended when the command
+  returns. A complete file whose final rename fails is kept and named (LOCAL_RENAME_FAILED); -Force clears a
+  read-only attribute; temporary names that would pass 255 characters are shortened (hash-based), resumably.
+  A remote name the local file system cannot hold (Windows: < > : " | ? *, trailing dot or space, device
+  names including COM¹-LPT³) fails alone, also in Sync -Direction Download, which reports every file it could
+  not bring as a Failed record and an error.
 - Sync-VaultStagingFolder: makes a staging folder match a local folder or the other way round (-Direction),
   sending only what is missing, of another size or newer; -Delete removes what the source lacks (asked once);
   -WhatIf prints the plan; -PassThru returns Sent, Skipped, Deleted and Failed records.

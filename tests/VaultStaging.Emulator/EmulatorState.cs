@@ -375,7 +375,7 @@ public sealed partial class EmulatorState : IDisposable
     }
 
     /// <summary>The first registered fault matching this request, counted as used (and dropped when spent).</summary>
-    internal FaultSpec? TakeFault(string operation, string method, string rawPath, string? itemPath, int? partNumber)
+    internal FaultSpec? TakeFault(string operation, string method, string rawPath, string? itemPath, int? partNumber, long? rangeStart = null)
     {
         lock (_gate)
         {
@@ -384,7 +384,8 @@ public sealed partial class EmulatorState : IDisposable
                 (string.IsNullOrEmpty(f.Method) || string.Equals(f.Method, method, StringComparison.OrdinalIgnoreCase)) &&
                 (string.IsNullOrEmpty(f.PathContains) || rawPath.Contains(f.PathContains, StringComparison.OrdinalIgnoreCase) ||
                  (itemPath is not null && itemPath.Contains(f.PathContains, StringComparison.OrdinalIgnoreCase))) &&
-                (f.PartNumber is null || f.PartNumber == partNumber));
+                (f.PartNumber is null || f.PartNumber == partNumber) &&
+                (f.RangeStart is null || f.RangeStart == rangeStart));
             if (fault is null) return null;
             fault.Used++;
             if (fault.Count != -1 && fault.Used >= fault.Count) _faults.Remove(fault);

@@ -54,6 +54,9 @@ public sealed class FaultSpec
     /// <summary>Only upload requests with this X-VaultAPI-FilePartNumber; null matches any.</summary>
     public int? PartNumber { get; set; }
 
+    /// <summary>Only downloads whose Range starts at this byte (one range of a file); null matches any.</summary>
+    public long? RangeStart { get; set; }
+
     /// <summary>How many matching requests it hits; -1 = until cleared.</summary>
     public int Count { get; set; } = 1;
 
@@ -110,6 +113,10 @@ public sealed class LogEntry
     public long? JobId { get; set; }
 
     public int? PartNumber { get; set; }
+
+    /// <summary>content: the first byte the Range header asked for (null without a range).</summary>
+    public long? RangeStart { get; set; }
+
     public string? UploadSessionId { get; set; }
     public long? UserId { get; set; }
     public string? ClientId { get; set; }

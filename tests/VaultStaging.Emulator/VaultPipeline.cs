@@ -131,7 +131,7 @@ internal sealed class VaultPipeline(RequestDelegate next, EmulatorState state, I
             call.Entry.ClientId = clientId;
             state.CheckClientId(clientId);
 
-            var fault = state.TakeFault(op.Name, ctx.Request.Method, call.Entry.Path, call.Entry.ItemPath, call.Entry.PartNumber);
+            var fault = state.TakeFault(op.Name, ctx.Request.Method, call.Entry.Path, call.Entry.ItemPath, call.Entry.PartNumber, call.Entry.RangeStart);
             call.Entry.Fault = fault?.Kind;
             await FaultInjection.ApplyAsync(ctx, state, call, fault, () => HandleAsync(ctx, call, op));
         }
@@ -217,6 +217,8 @@ internal sealed class VaultPipeline(RequestDelegate next, EmulatorState state, I
         }
         if (op.Name == "upload" && int.TryParse(ctx.Request.Headers["X-VaultAPI-FilePartNumber"].FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out int part))
             entry.PartNumber = part;
+        if (op.Name == "content" && ctx.Request.GetTypedHeaders().Range?.Ranges.FirstOrDefault()?.From is long from)
+            entry.RangeStart = from;
         return entry;
     }
 

@@ -184,7 +184,8 @@ Describe 'Receive-VaultFile keeps its promises under faults' {
     It 'resumes a stopped download from the ranges already on disk, and never shows a partial file' {
         $file = New-TestFile -Folder $work -Name 'resume.bin' -Bytes 60MB -Seed 43      # 4 ranges of 16 MiB
         Send-VaultFile -LiteralPath $file -Destination '/dl/'
-        Add-Fault @{ kind = 'slow'; operation = 'content'; delayMs = 60000 }            # one range hangs
+        # The last range hangs: ranges are written in ascending order, so the three before it reach the disk.
+        Add-Fault @{ kind = 'slow'; operation = 'content'; rangeStart = 3 * 16MB; delayMs = 60000 }
         $ps = [powershell]::Create()
         $null = $ps.AddScript(@"
 Import-Module '$(Get-TestModulePath)'

@@ -165,7 +165,8 @@ namespace VaultStaging.Commands
                         if (PassThru) WriteObject(outcome.Result);
                         else WriteVerbose($"{outcome.Item.RemotePath} -> {outcome.Item.LocalPath}: {outcome.Result.Status}.");
                     }
-                    else if (outcome.WasCancelled) unfinished.Add(outcome.Item);
+                    // Only Ctrl+C leaves a download unfinished; any other end of a file is a failure and an error.
+                    else if (outcome.WasCancelled && StopToken.IsCancellationRequested) unfinished.Add(outcome.Item);
                     else WriteFailure(outcome.Error as VaultException ?? DownloadFailed(outcome.Item, outcome.Error), outcome.Item.RemotePath);
                 }, left =>
                 {

@@ -98,11 +98,16 @@ namespace VaultStaging.Commands
             if (localTree == null) return;
 
             SyncPlan plan = SyncPlanner.Plan(Direction, local, staging, localTree, remoteTree, Delete);
-            WriteVerbose($"Sync {Direction} {local} <-> {staging}: {plan.Send.Count} to send, {plan.MakeFolders.Count} folder(s) to make, {plan.Skip.Count} unchanged, {plan.Delete.Count} to delete, {plan.Conflicts.Count} in conflict.");
+            WriteVerbose($"Sync {Direction} {local} <-> {staging}: {plan.Send.Count} to send, {plan.MakeFolders.Count} folder(s) to make, {plan.Skip.Count} unchanged, {plan.Delete.Count} to delete, {plan.Conflicts.Count} in conflict, {plan.Refused.Count} with a name this file system cannot hold.");
             foreach (SyncRecord conflict in plan.Conflicts)
             {
                 WriteFailure(new VaultException(VaultFailureKind.Client, "SYNC_CONFLICT", $"{conflict.RelativePath} was not synced: {conflict.Reason}.", ConflictHint(conflict)), conflict.RelativePath);
                 if (PassThru) WriteObject(conflict);
+            }
+            foreach (KeyValuePair<SyncRecord, VaultException> refused in plan.Refused)
+            {
+                WriteFailure(refused.Value, refused.Key.StagingPath);
+                if (PassThru) WriteObject(refused.Key);
             }
             if (PassThru) foreach (SyncRecord skipped in plan.Skip) WriteObject(skipped);
 
@@ -207,7 +212,8 @@ namespace VaultStaging.Commands
             {
                 batch.Start();
                 Pump(batch.Run, new TransferProgressDisplay(this, "Syncing from Vault", requests.Keys.Select(k => batch.Progress[k]).ToList()),
-                    o => { if (!o.WasCancelled) Report(requests[o.Item], o.Succeeded, o.Error); },
+                    // Every file not brought is a Failed record and an error; only Ctrl+C leaves files unfinished without one.
+                    o => { if (!(o.WasCancelled && StopToken.IsCancellationRequested)) Report(requests[o.Item], o.Succeeded, o.Error); },
                     left =>
                     {
                         if (left.Count > 0 || StopToken.IsCancellationRequested)

@@ -51,9 +51,10 @@ namespace VaultStaging.Transfer
 
     /// <summary>
     /// Downloads one file: ranges of <see cref="RangeSize"/> bytes (Vault serves at most 50,000,000 per
-    /// GET), up to <see cref="RangesInFlight"/> at once, streamed to a temporary file beside the target and
-    /// renamed into place only when complete (see <see cref="PartialDownload"/>). Memory is a few small
-    /// buffers whatever the size. An existing local file is kept unless it is identical (then skipped) or
+    /// GET), up to <see cref="RangesInFlight"/> at once, written in ascending order (<see cref="OrderedRangeWriter"/>)
+    /// to a temporary file beside the target and renamed into place only when complete (see
+    /// <see cref="PartialDownload"/>). Memory: at most <see cref="ReorderWindowBytes"/> per command, whatever the
+    /// sizes. An existing local file is kept unless it is identical (then skipped) or
     /// <see cref="FileDownloadRequest.Force"/> says to replace it. The file gets the remote modified date.
     /// </summary>
     public sealed class FileDownloader
@@ -72,12 +73,38 @@ namespace VaultStaging.Transfer
         /// <summary>File systems keep times to 2 seconds (FAT) or better; Vault to the second.</summary>
         static readonly TimeSpan TimeTolerance = TimeSpan.FromSeconds(2);
 
-        readonly VaultClient _client;
+        /// <summary>
+        /// Memory that ranges fetched ahead of their turn may hold, for all the files of one command (ranges are
+        /// written in ascending order, see <see cref="OrderedRangeWriter"/>): the 7 ranges that go with the one
+        /// being written, so one large file keeps its 8 connections busy. Whatever the number and size of files,
+        /// a download holds at most this much plus a few 80 KB buffers.
+        /// </summary>
+        public const long ReorderWindowBytes = (RangesInFlight - 1) * RangeSize;
 
-        public FileDownloader(VaultClient client)
+        readonly VaultClient _client;
+        readonly LocalFileOps _files;
+        readonly long _rangeSize;
+        readonly ReorderWindow _window;
+
+        /// <summary>One downloader per command: its files share one <see cref="ReorderWindowBytes"/> window.</summary>
+        public FileDownloader(VaultClient client) : this(client, null)
+        {
+        }
+
+        /// <param name="client">The connection's client.</param>
+        /// <param name="files">The file operations (a test records writes or gives Windows' rules); null: the real ones.</param>
+        /// <param name="rangeSize">Bytes per ranged GET (a test makes them small).</param>
+        /// <param name="windowBytes">The reorder window (a test makes it small).</param>
+        internal FileDownloader(VaultClient client, LocalFileOps files, long rangeSize = RangeSize, long windowBytes = ReorderWindowBytes)
         {
             _client = client;
+            _files = files ?? LocalFileOps.Real;
+            _rangeSize = rangeSize;
+            _window = new ReorderWindow(windowBytes);
         }
+
+        /// <summary>The window's high-water mark (what the bound is checked against in tests).</summary>
+        internal long PeakHeldBytes => _window.PeakHeld;
 
         /// <summary>Whether the local file is the remote one by size and modified time (what a sync and a re-run skip).</summary>
         public static bool IsSameFile(FileInfo local, long size, DateTime? modified) =>
@@ -109,11 +136,12 @@ namespace VaultStaging.Transfer
 
                 for (int version = 1; ; version++)
                 {
-                    var partial = new PartialDownload(request.LocalPath, request.Size, request.ModifiedDate);
+                    var partial = new PartialDownload(request.LocalPath, request.Size, request.ModifiedDate, _files);
                     try
                     {
                         await FetchAsync(request, partial, result, progress, ctx).ConfigureAwait(false);
-                        partial.Commit(request.ModifiedDate, replace: request.Force);
+                        partial.Check(request.ModifiedDate);
+                        PutInPlace(request, partial);
                         result.Status = "Downloaded";
                         return result;
                     }
@@ -158,11 +186,32 @@ namespace VaultStaging.Transfer
             }
         }
 
+        /// <summary>
+        /// The complete, checked file goes to its final name. When that fails (a file held open, a folder that
+        /// forbids it), the file is kept under its temporary name and the error says where: it is never
+        /// thrown away, and the same command again puts it in place without fetching it.
+        /// </summary>
+        static void PutInPlace(FileDownloadRequest request, PartialDownload partial)
+        {
+            try
+            {
+                partial.PutInPlace(request.ModifiedDate, replace: request.Force);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new VaultException(VaultFailureKind.Client, "LOCAL_RENAME_FAILED",
+                    $"{request.RemotePath} was downloaded completely and checked, but it could not be put in place as {request.LocalPath}: {e.Message} " +
+                    $"The complete file was kept as {partial.TempPath}.",
+                    $"Run the same command again once the cause is gone (a program holding {request.LocalPath} open, the folder's permissions): the file kept is put in place without being fetched again. " +
+                    "Or rename it to the final name yourself.", e);
+            }
+        }
+
         async Task FetchAsync(FileDownloadRequest request, PartialDownload partial, DownloadResult result, TransferProgress progress, VaultCallContext ctx)
         {
-            int count = (int)((request.Size + RangeSize - 1) / RangeSize);
+            int count = (int)((request.Size + _rangeSize - 1) / _rangeSize);
             IReadOnlyCollection<int> done = partial.Open(count, i => RangeEnd(i, request.Size));
-            long kept = done.Sum(i => RangeEnd(i, request.Size) - i * RangeSize);
+            long kept = done.Sum(i => RangeEnd(i, request.Size) - i * _rangeSize);
             if (kept > 0)
             {
                 result.BytesResumed = kept;
@@ -171,56 +220,62 @@ namespace VaultStaging.Transfer
             }
             progress?.SetStage("Downloading");
             List<int> todo = Enumerable.Range(0, count).Where(i => !done.Contains(i)).ToList();
+            if (todo.Count == 0) return;
+            using (Stream file = partial.OpenForWriting())
+            using (var writer = new OrderedRangeWriter(file, todo.Select(i => new KeyValuePair<int, long>(i, i * _rangeSize)).ToList(), _window, partial.MarkDone))
             using (var slots = new SemaphoreSlim(RangesInFlight))
             using (var failed = CancellationTokenSource.CreateLinkedTokenSource(ctx.CancellationToken))
             {
                 VaultCallContext rangeCtx = ctx.WithCancellation(failed.Token);
                 var tasks = new List<Task>();
-                foreach (int index in todo)
-                {
-                    await slots.WaitAsync(failed.Token).ConfigureAwait(false);
-                    tasks.Add(FetchRangeAsync(request, partial, index, result, progress, rangeCtx).ContinueWith(t =>
-                    {
-                        slots.Release();
-                        if (t.IsFaulted) failed.Cancel(); // one range failed: the others stop, the file is resumed later
-                        return t;
-                    }, TaskScheduler.Default).Unwrap());
-                }
                 try
                 {
-                    await Task.WhenAll(tasks).ConfigureAwait(false);
+                    foreach (int index in todo)
+                    {
+                        await slots.WaitAsync(failed.Token).ConfigureAwait(false);
+                        tasks.Add(FetchRangeAsync(request, writer, index, result, progress, rangeCtx).ContinueWith(t =>
+                        {
+                            slots.Release();
+                            if (t.IsFaulted) failed.Cancel(); // one range failed: the others stop, the file is resumed later
+                            return t;
+                        }, TaskScheduler.Default).Unwrap());
+                    }
                 }
-                catch
+                catch (OperationCanceledException) when (failed.IsCancellationRequested)
                 {
-                    // The first real failure, not the cancellations it caused in the other ranges.
-                    Exception first = tasks.Where(t => t.IsFaulted).Select(t => t.Exception.GetBaseException()).FirstOrDefault(e => !(e is OperationCanceledException));
-                    if (first != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
-                    throw;
+                    // A range failed, or the command was stopped: no more ranges start. Which of the two it
+                    // was is decided below, once every range that did start has ended.
                 }
+                // Every range is waited for, whatever happened: none may still write once this returns.
+                try { await Task.WhenAll(tasks).ConfigureAwait(false); }
+                catch { } // looked at below, task by task
+                // The first real failure, not the cancellations it caused in the other ranges: a failure is
+                // never reported as a cancellation (a Ctrl+C-like "did not finish").
+                List<Exception> faults = tasks.Where(t => t.IsFaulted).Select(t => t.Exception.GetBaseException()).ToList();
+                Exception first = faults.FirstOrDefault(e => !(e is OperationCanceledException));
+                if (first == null && faults.Count > 0 && !ctx.CancellationToken.IsCancellationRequested)
+                    first = new IOException($"A range of {request.RemotePath} was cancelled although the command was not stopped.", faults[0]);
+                if (first != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+                ctx.CancellationToken.ThrowIfCancellationRequested();
             }
         }
 
-        static long RangeEnd(int index, long size) => Math.Min(size, (index + 1) * RangeSize);
+        long RangeEnd(int index, long size) => Math.Min(size, (index + 1) * _rangeSize);
 
-        async Task FetchRangeAsync(FileDownloadRequest request, PartialDownload partial, int index, DownloadResult result, TransferProgress progress, VaultCallContext ctx)
+        async Task FetchRangeAsync(FileDownloadRequest request, OrderedRangeWriter writer, int index, DownloadResult result, TransferProgress progress, VaultCallContext ctx)
         {
-            long offset = index * RangeSize;
+            long offset = index * _rangeSize;
             long length = RangeEnd(index, request.Size) - offset;
-            using (FileStream file = partial.OpenForWriting())
+            long received = 0;
+            await _client.DownloadRangeAsync(request.RemotePath, offset, length, request.Size, async (buffer, start, n, token) =>
             {
-                file.Position = offset;
-                long received = 0;
-                await _client.DownloadRangeAsync(request.RemotePath, offset, length, request.Size, async (buffer, start, n, token) =>
-                {
-                    await file.WriteAsync(buffer, start, n, token).ConfigureAwait(false);
-                    received += n;
-                    progress?.Moved(n);
-                }, ctx).ConfigureAwait(false);
-                await file.FlushAsync(ctx.CancellationToken).ConfigureAwait(false);
-                file.Flush(true);
-                lock (result) result.BytesReceived += received;
-            }
-            partial.MarkDone(index);
+                await writer.WriteAsync(index, buffer, start, n, token).ConfigureAwait(false);
+                received += n;
+                progress?.Moved(n);
+            }, ctx).ConfigureAwait(false);
+            lock (result) result.BytesReceived += received;
+            // On disk (and in the journal) now if its turn has come, else once the ranges before it are.
+            await writer.CompleteAsync(index, ctx.CancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>ENOSPC on Unix, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.</summary>

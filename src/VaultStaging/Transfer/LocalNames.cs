@@ -18,8 +18,10 @@ namespace VaultStaging.Transfer
     {
         static readonly HashSet<string> Reserved = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
-            "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
-            "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+            "CON", "PRN", "AUX", "NUL", "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+            "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+            // Windows takes the superscript digits ¹ ² ³ as digits here (Microsoft's "Naming Files, Paths, and Namespaces").
+            "COM\u00B9", "COM\u00B2", "COM\u00B3", "LPT\u00B9", "LPT\u00B2", "LPT\u00B3",
         };
 
         static readonly char[] WindowsInvalid = { '<', '>', ':', '"', '|', '?', '*' };
@@ -28,18 +30,18 @@ namespace VaultStaging.Transfer
         public static bool CaseSensitive { get; } = RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
 
         /// <summary>Whether Windows' naming rules apply here.</summary>
-        public static bool WindowsRules { get; } = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+        public static bool WindowsRules => LocalNameRules.Here.WindowsNames;
 
         /// <summary>
         /// The local path for <paramref name="relative"/> (a '/'-separated path below a staging folder) under
         /// <paramref name="destination"/>; throws a VaultException (error type UNSAFE_NAME) naming the remote
         /// path when any segment could not be a plain name here. The result is checked to be inside the destination.
         /// </summary>
-        public static string Resolve(string destination, string relative, string remotePath)
+        public static string Resolve(string destination, string relative, string remotePath, LocalNameRules rules = null)
         {
             string root = Path.GetFullPath(destination);
             string[] segments = (relative ?? "").Split('/');
-            foreach (string segment in segments) Check(segment, remotePath);
+            foreach (string segment in segments) Check(segment, remotePath, rules);
             string full = Path.GetFullPath(Path.Combine(new[] { root }.Concat(segments).ToArray()));
             string rootWithSeparator = root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? root : root + Path.DirectorySeparatorChar;
             if (!full.StartsWith(rootWithSeparator, CaseSensitive ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase))
@@ -47,8 +49,8 @@ namespace VaultStaging.Transfer
             return full;
         }
 
-        /// <summary>One name; throws when it is not a plain file or folder name on this system.</summary>
-        public static void Check(string name, string remotePath)
+        /// <summary>One name; throws when it is not a plain file or folder name under <paramref name="rules"/> (null: this system's).</summary>
+        public static void Check(string name, string remotePath, LocalNameRules rules = null)
         {
             if (string.IsNullOrEmpty(name) || name == "." || name == "..")
                 throw Unsafe(remotePath, $"it has a '{name}' segment");
@@ -58,7 +60,7 @@ namespace VaultStaging.Transfer
                 throw Unsafe(remotePath, $"the name '{name}' holds control characters");
             if (name.Length >= 2 && name[1] == ':' && char.IsLetter(name[0]))
                 throw Unsafe(remotePath, $"the name '{name}' starts like a drive letter");
-            if (!WindowsRules) return;
+            if (!(rules ?? LocalNameRules.Here).WindowsNames) return;
             if (name.IndexOfAny(WindowsInvalid) >= 0)
                 throw Unsafe(remotePath, $"Windows cannot hold the name '{name}' (it contains one of < > : \" | ? *)");
             if (name.EndsWith(".", StringComparison.Ordinal) || name.EndsWith(" ", StringComparison.Ordinal))
@@ -75,5 +77,26 @@ namespace VaultStaging.Transfer
             new VaultException(VaultFailureKind.Client, "UNSAFE_NAME",
                 $"{remotePath} was not downloaded: {why}.",
                 "Rename it on the staging server (Rename-VaultStagingItem) to a plain name, then download it again.");
+    }
+
+    /// <summary>
+    /// The naming rules of the local file system: Windows' (what NTFS and FAT hold) or POSIX's. This system's
+    /// are <see cref="Here"/>; a test gives <see cref="Windows"/> to run Windows' rules on Linux.
+    /// </summary>
+    public sealed class LocalNameRules
+    {
+        public static readonly LocalNameRules Windows = new LocalNameRules(true);
+        public static readonly LocalNameRules Posix = new LocalNameRules(false);
+        public static LocalNameRules Here { get; } = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? Windows : Posix;
+
+        LocalNameRules(bool windowsNames)
+        {
+            WindowsNames = windowsNames;
+        }
+
+        /// <summary>Refuse device names, &lt;&gt;:"|?* and a trailing dot or space.</summary>
+        public bool WindowsNames { get; }
+
+        public override string ToString() => WindowsNames ? "Windows" : "POSIX";
     }
 }

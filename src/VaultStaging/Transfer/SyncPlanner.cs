@@ -51,6 +51,8 @@ namespace VaultStaging.Transfer
         public List<SyncRecord> MakeFolders { get; } = new List<SyncRecord>();
         public List<SyncRecord> Delete { get; } = new List<SyncRecord>();
         public List<SyncRecord> Conflicts { get; } = new List<SyncRecord>();
+        /// <summary>Remote items whose name this file system cannot hold (a download): each Failed, with the error to write; the rest syncs.</summary>
+        public List<KeyValuePair<SyncRecord, Vault.VaultException>> Refused { get; } = new List<KeyValuePair<SyncRecord, Vault.VaultException>>();
         /// <summary>Folders the target already has (relative paths), so nothing asks for them again.</summary>
         public List<string> TargetFolders { get; } = new List<string>();
     }
@@ -69,7 +71,7 @@ namespace VaultStaging.Transfer
         static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(2);
 
         public static SyncPlan Plan(SyncDirection direction, string localRoot, string stagingRoot,
-            IEnumerable<LocalEntry> local, IEnumerable<StagingItem> remote, bool delete)
+            IEnumerable<LocalEntry> local, IEnumerable<StagingItem> remote, bool delete, LocalNameRules rules = null)
         {
             StringComparer names = LocalNames.CaseSensitive ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
             var localByPath = new Dictionary<string, LocalEntry>(names);
@@ -100,11 +102,33 @@ namespace VaultStaging.Transfer
 
             // Source side: what to send or make.
             IEnumerable<string> sourcePaths = up ? (IEnumerable<string>)localByPath.Keys : remoteByPath.Keys;
+            string refusedFolder = null;
             foreach (string rel in sourcePaths.OrderBy(p => p, StringComparer.Ordinal))
             {
                 if (ConflictAbove(rel, conflicts) != null) continue;
                 localByPath.TryGetValue(rel, out LocalEntry l);
                 remoteByPath.TryGetValue(rel, out StagingItem r);
+                // A remote name this file system cannot hold fails alone (once for a folder and what is in it): the rest syncs.
+                if (refusedFolder != null && rel.StartsWith(refusedFolder + "/", StringComparison.Ordinal)) continue;
+                string localPath = l?.FullPath;
+                if (localPath == null)
+                {
+                    try
+                    {
+                        localPath = LocalNames.Resolve(localRoot, rel, Vault.StagingPath.Combine(stagingRoot, rel), rules);
+                    }
+                    catch (Vault.VaultException e)
+                    {
+                        var refused = new SyncRecord
+                        {
+                            Action = "Failed", Direction = direction, Kind = r?.IsFolder == true ? StagingItemKind.Folder : StagingItemKind.File, RelativePath = rel,
+                            StagingPath = Vault.StagingPath.Combine(stagingRoot, rel), Size = r?.Size, ModifiedDate = r?.ModifiedDate, Reason = e.Message,
+                        };
+                        plan.Refused.Add(new KeyValuePair<SyncRecord, Vault.VaultException>(refused, e));
+                        if (r?.IsFolder == true) refusedFolder = rel;
+                        continue;
+                    }
+                }
                 bool sourceIsFolder = up ? l.IsFolder : r.IsFolder;
                 bool targetExists = up ? r != null : l != null;
                 bool targetIsFolder = up ? r?.IsFolder == true : l?.IsFolder == true;
@@ -113,7 +137,7 @@ namespace VaultStaging.Transfer
                     Direction = direction,
                     Kind = sourceIsFolder ? StagingItemKind.Folder : StagingItemKind.File,
                     RelativePath = rel,
-                    LocalPath = l?.FullPath ?? LocalNames.Resolve(localRoot, rel, Vault.StagingPath.Combine(stagingRoot, rel)),
+                    LocalPath = localPath,
                     StagingPath = Vault.StagingPath.Combine(stagingRoot, rel),
                     Size = sourceIsFolder ? (long?)null : up ? l.Size : r.Size,
                     ModifiedDate = sourceIsFolder ? null : up ? l.LastWriteTimeUtc.ToLocalTime() : r.ModifiedDate,

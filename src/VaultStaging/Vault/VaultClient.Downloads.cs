@@ -57,7 +57,11 @@ namespace VaultStaging.Vault
                         if (n == 0) throw new IOException($"The connection ended after {received:N0} of {length:N0} bytes.");
                         try
                         {
+                            // The caller may hold these bytes back (its memory for ranges ahead of their turn is
+                            // full): a wait on our side is not the network's silence, so the time limit stops.
+                            open.Timeout.CancelAfter(Timeout.InfiniteTimeSpan);
                             await write(buffer, 0, n, ctx.CancellationToken).ConfigureAwait(false);
+                            open.Touch();
                         }
                         catch (Exception e) when (!(e is OperationCanceledException))
                         {
