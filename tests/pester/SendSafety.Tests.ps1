@@ -173,19 +173,74 @@ Describe 'Send-VaultFile never reports success for something that did not happen
         $first = New-RandomFile 'jobs/first.bin' 6MB -Seed 14
         $second = New-RandomFile 'jobs/second.bin' 6MB -Seed 15
         (Send-VaultFile -LiteralPath $first -Destination '/jobs/file.bin' -UploadMethod UploadSession -PassThru).Status | Should -Be 'CommitAccepted'
-        # The file is there and -Overwrite is not given: the commit job fails and the old file stays.
-        Send-VaultFile -LiteralPath $second -Destination '/jobs/file.bin' -UploadMethod UploadSession -Wait -PassThru -ErrorVariable failed -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        # A file that appears once the session exists (here: made between the create and the first part, which
+        # waits): the commit job fails and the file that came first stays.
+        Add-Fault @{ kind = 'slow'; operation = 'upload'; delayMs = 3000 }
+        $u = $script:emu.Users['jane']
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript(@"
+Import-Module '$(Get-TestModulePath)'
+`$ProgressPreference = 'SilentlyContinue'
+Connect-Vault -Vault '$($script:emu.BaseUrl)' -Credential ([pscredential]::new('$($u.UserName)', (ConvertTo-SecureString '$($u.Password)' -AsPlainText -Force)))
+Send-VaultFile -LiteralPath '$second' -Destination '/jobs/later.bin' -UploadMethod UploadSession -Wait -PassThru -ErrorAction SilentlyContinue
+"@)
+        $pending = $ps.BeginInvoke()
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while (@(Get-Log | Where-Object operation -eq 'create').Count -lt 2) {
+            if ([DateTime]::UtcNow -gt $deadline) { $ps.Dispose(); throw 'The second upload never created its session.' }
+            Start-Sleep -Milliseconds 50
+        }
+        $null = Invoke-EmulatorControl -Method Post -Path items -Body @{ path = '/u10001400/jobs/later.bin'; kind = 'file'; size = 10 }
+        $output = $ps.EndInvoke($pending)
+        $failed = @($ps.Streams.Error)
+        $ps.Dispose()
+        $output.Count | Should -Be 0
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'JOB_ERRORS_ENCOUNTERED,*'
         "$($failed[0])" | Should -BeLike '*was not staged*'
-        (Get-StagedFile '/u10001400/jobs/file.bin').sha256 | Should -Be (Get-TestSha256 $first)
+        (Get-StagedFile '/u10001400/jobs/later.bin').size | Should -Be 10
     }
 
-    It 'case 7: a commit whose answer was lost is CommittedJobUnknown, and with -Wait also a warning' {
+    It 'case 7b: a large file onto a staged file, without -Overwrite, is refused before any session is made' {
+        $first = New-RandomFile 'taken-large/first.bin' 6MB -Seed 18
+        $second = New-RandomFile 'taken-large/second.bin' 6MB -Seed 19
+        (Send-VaultFile -LiteralPath $first -Destination '/taken-large/file.bin' -UploadMethod UploadSession -Wait -PassThru).Status | Should -Be 'Staged'
+        $null = Invoke-EmulatorControl -Method Delete -Path log
+
+        Send-VaultFile -LiteralPath $second -Destination '/taken-large/file.bin' -UploadMethod UploadSession -PassThru -ErrorVariable refused -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+
+        $refused.Count | Should -Be 1
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'ITEM_NAME_EXISTS,*'
+        "$($refused[0])" | Should -BeLike "*A file is already at /taken-large/file.bin; it was kept, and $second was not sent.*Add -Overwrite to replace it.*"
+        @(Get-Log | Where-Object { $_.operation -in 'create', 'upload', 'commit' }).Count | Should -Be 0
+        (Get-StagedFile '/u10001400/taken-large/file.bin').sha256 | Should -Be (Get-TestSha256 $first)
+        (Send-VaultFile -LiteralPath $second -Destination '/taken-large/file.bin' -UploadMethod UploadSession -Overwrite -Wait -PassThru).Status | Should -Be 'Staged'
+        (Get-StagedFile '/u10001400/taken-large/file.bin').sha256 | Should -Be (Get-TestSha256 $second)
+    }
+
+    It 'case 7: a commit whose answer was lost is sent once, and the listing says it is staged; no session is left to resume' {
         $file = New-RandomFile 'lost/commit.bin' 6MB -Seed 16
-        Add-Fault @{ kind = 'drop'; operation = 'commit'; apply = $true }
-        $result = Send-VaultFile -LiteralPath $file -Destination '/lost/commit.bin' -UploadMethod UploadSession -Wait -PassThru -WarningVariable warned
+        Add-Fault @{ kind = 'close-after-apply'; operation = 'commit' }
+        $result = Send-VaultFile -LiteralPath $file -Destination '/lost/commit.bin' -UploadMethod UploadSession -PassThru -ErrorVariable failed -WarningVariable warned
+        $failed.Count | Should -Be 0
+        "$warned" | Should -Not -BeLike '*stays active*'
+        $result.Status | Should -Be 'Staged'
+        @(Get-Log | Where-Object operation -eq 'commit').Count | Should -Be 1
+        (Get-StagedFile '/u10001400/lost/commit.bin').sha256 | Should -Be (Get-TestSha256 $file)
+    }
+
+    It 'case 7: a lost commit whose job has not ended is CommittedJobUnknown, never a resume' {
+        $file = New-RandomFile 'lost/running.bin' 6MB -Seed 17
+        $null = Invoke-EmulatorControl -Method Post -Path options -Body @{ jobDurationMs = 3000 }
+        try {
+            Add-Fault @{ kind = 'drop'; operation = 'commit'; apply = $true }
+            $result = Send-VaultFile -LiteralPath $file -Destination '/lost/running.bin' -UploadMethod UploadSession -PassThru -ErrorVariable failed -WarningVariable warned
+        } finally {
+            $null = Invoke-EmulatorControl -Method Post -Path options -Body @{ jobDurationMs = 0 }
+        }
+        $failed.Count | Should -Be 0
+        "$warned" | Should -Not -BeLike '*resume*'
         $result.Status | Should -Be 'CommittedJobUnknown'
-        "$warned" | Should -BeLike '*job id is unknown*-Wait cannot wait*'
+        @(Get-Log | Where-Object operation -eq 'commit').Count | Should -Be 1
     }
 }
 

@@ -81,6 +81,8 @@ namespace VaultStaging.Vault
             if (IsDisposed)
                 throw new VaultException(VaultFailureKind.Client, "NotConnected",
                     $"{request.Description} was stopped: the connection to {VaultAddress.DisplayName(BaseUri)} was closed by Disconnect-Vault.", "Run Connect-Vault again.", failure);
+            if (request.FailFastWhenUnreachable && failure.Unreachable != null)
+                throw await UnreachableAtConnectAsync(failure, ctx).ConfigureAwait(false);
             if (failure.ErrorType == "INVALID_SESSION_ID" && request.Authenticated && request.ReloginOnExpiry)
             {
                 if (AuthenticationMethod == VaultAuthenticationMethod.Password && !state.LoggedInAgain)

@@ -44,6 +44,21 @@ public sealed class VaultClientAnswerTests
     }
 
     [Fact]
+    public async Task OPERATION_NOT_ALLOWED_on_an_item_says_what_items_cannot_do_and_on_a_session_points_to_sessions()
+    {
+        const string refused = """{"responseStatus":"FAILURE","errors":[{"type":"OPERATION_NOT_ALLOWED","message":"Operation not allowed."}]}""";
+        using var client = await Connect(_ => refused);
+
+        var onItem = await Assert.ThrowsAsync<VaultException>(() => client.MoveItemAsync("/u10001500", "/archive", null, VaultCallContext.None));
+        Assert.Equal("OPERATION_NOT_ALLOWED", onItem.ErrorType);
+        Assert.DoesNotContain("upload session", onItem.Hint, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("users' own folders", onItem.Hint);
+
+        var onSession = await Assert.ThrowsAsync<VaultException>(() => client.CommitUploadSessionOnceAsync("abc", VaultCallContext.None));
+        Assert.Contains("Get-VaultUploadSession", onSession.Hint);
+    }
+
+    [Fact]
     public async Task A_job_answer_with_fields_of_odd_types_reads_what_it_can()
     {
         using var client = await Connect(_ => """{"responseStatus":"SUCCESS","data":{"id":"7","status":{"weird":true},"created_by":"not a number","created_date":12,"run_end_date":"2020-10-07T18:32:55.000Z"}}""");
