@@ -193,7 +193,10 @@ namespace VaultStaging.Vault
                     string hint = await AnswersPlainHttpAsync(ctx).ConfigureAwait(false)
                         ? $"{where} answers plain http, not https: connect with -Vault http://{where} (plain http is allowed for loopback addresses only)."
                         : "Check that -Vault is the vault's https address, and that no proxy or firewall intercepts https with a certificate this computer does not trust.";
-                    return failure.Rephrased($"Connecting to {where} failed: the https (TLS) handshake did not succeed ({failure.Message.Substring(failure.Message.IndexOf(':') + 1).Trim()})", hint);
+                    // What .NET said, without the words that only point to an inner exception the user never sees.
+                    string said = failure.Message.Substring(failure.Message.IndexOf(':') + 1)
+                        .Replace("The SSL connection could not be established, see inner exception.", "").Trim().TrimEnd('.');
+                    return failure.Rephrased($"Connecting to {where} failed: the https (TLS) handshake did not succeed" + (said.Length > 0 ? $" ({said})." : "."), hint);
             }
         }
 
