@@ -97,12 +97,12 @@ Describe 'Send-VaultFile never reports success for something that did not happen
     }
 
     It 'case 5: a session made without -Overwrite is not resumed by a run with -Overwrite' {
-        $old = New-RandomFile 'ow/old.bin' 16MB -Seed 8
         $new = New-RandomFile 'ow/new.bin' 16MB -Seed 9
-        Send-VaultFile -LiteralPath $old -Destination '/ow/file.bin' -UploadMethod UploadSession -Wait
         Add-Fault @{ kind = 'slow'; operation = 'upload'; partNumber = 3; delayMs = 60000 }
         Stop-SendMidway "Send-VaultFile -LiteralPath '$new' -Destination '/ow/file.bin' -UploadMethod UploadSession" { Test-FaultTaken }
         $null = Invoke-EmulatorControl -Method Delete -Path faults
+        # A file that came meanwhile (a send without -Overwrite onto a file is refused before any session).
+        $null = Invoke-EmulatorControl -Method Post -Path items -Body @{ path = '/u10001400/ow/file.bin'; kind = 'file'; size = 16MB; seed = 8 }
         $interrupted = Get-VaultUploadSession | Where-Object Path -like '*/ow/file.bin'
         $interrupted.Overwrite | Should -BeFalse
 
@@ -182,7 +182,7 @@ Describe 'Send-VaultFile never reports success for something that did not happen
 Import-Module '$(Get-TestModulePath)'
 `$ProgressPreference = 'SilentlyContinue'
 Connect-Vault -Vault '$($script:emu.BaseUrl)' -Credential ([pscredential]::new('$($u.UserName)', (ConvertTo-SecureString '$($u.Password)' -AsPlainText -Force)))
-Send-VaultFile -LiteralPath '$second' -Destination '/jobs/later.bin' -UploadMethod UploadSession -Wait -PassThru -ErrorAction SilentlyContinue
+Send-VaultFile -LiteralPath '$second' -Destination '/jobs/later.bin' -UploadMethod UploadSession -Wait -PassThru
 "@)
         $pending = $ps.BeginInvoke()
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
