@@ -120,7 +120,7 @@ Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-commit.bin' -Up
         $script_ = @"
 Import-Module '$(Get-TestModulePath)'
 Connect-Vault -Vault '$($emu.BaseUrl)' -Credential ([pscredential]::new('$($jane.UserName)', (ConvertTo-SecureString '$($jane.Password)' -AsPlainText -Force)))
-Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-after.bin' -Wait
+Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-after.bin' -UploadMethod UploadSession -Wait
 "@
         $child = Start-Process -FilePath dotnet -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $script_) -PassThru -RedirectStandardOutput (Join-Path $work 'child3.out') -RedirectStandardError (Join-Path $work 'child3.err')
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
@@ -133,7 +133,7 @@ Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-after.bin' -Wai
         $null = Invoke-EmulatorControl -Method Delete -Path faults
         $null = Invoke-EmulatorControl -Method Delete -Path log
 
-        Send-VaultFile -LiteralPath $file -Destination '/resume/killed-after.bin' -Wait -PassThru -ErrorVariable again -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Send-VaultFile -LiteralPath $file -Destination '/resume/killed-after.bin' -UploadMethod UploadSession -Wait -PassThru -ErrorVariable again -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
 
         $again.Count | Should -Be 1
         $again[0].FullyQualifiedErrorId | Should -BeLike 'ITEM_NAME_EXISTS,*'
@@ -191,8 +191,8 @@ Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-after.bin' -Wai
         $result = Send-VaultFile -Path $file -Destination '/w/wait.bin' -UploadMethod UploadSession -Wait -PassThru
         $result.Status | Should -Be 'Staged'
         $result.JobStatus | Should -Be 'SUCCESS'
-        # One listing of the file after the job: the check, no download.
-        @(Get-Log | Where-Object { $_.operation -eq 'items' -and $_.path -like '*/w/wait.bin' }).Count | Should -Be 1
+        # One listing of the file before the session (is the name taken?) and one after the job (the check); no download.
+        @(Get-Log | Where-Object { $_.operation -eq 'items' -and $_.path -like '*/w/wait.bin' }).Count | Should -Be 2
         @(Get-Log | Where-Object operation -eq 'content').Count | Should -Be 0
     }
 
