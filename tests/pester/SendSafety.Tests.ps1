@@ -200,6 +200,24 @@ Send-VaultFile -LiteralPath '$second' -Destination '/jobs/later.bin' -UploadMeth
         (Get-StagedFile '/u10001400/jobs/later.bin').size | Should -Be 10
     }
 
+    It 'case 8: an upload that fails after its session was made reads the same from Send and from Sync' {
+        # Over 50,000,000 bytes, so Sync sends it through a session too; sparse: nothing is written.
+        $big = Join-Path $work 'same-words/big.bin'
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path $big)
+        $stream = [IO.File]::Create($big); $stream.SetLength(50000001); $stream.Dispose()
+        Add-Fault @{ kind = 'http-status'; operation = 'upload'; status = 500; count = -1 }
+
+        Send-VaultFile -LiteralPath $big -Destination '/words-send/big.bin' -ErrorVariable bySend -ErrorAction SilentlyContinue
+        Sync-VaultStagingFolder -Path (Split-Path $big) -Destination '/words-sync' -ErrorVariable bySync -ErrorAction SilentlyContinue
+
+        foreach ($e in $bySend[0], $bySync[0]) {
+            $e.FullyQualifiedErrorId | Should -BeLike 'HTTP_ERROR,*'
+            "$e" | Should -BeLike '*stays active*To resume it, run: Send-VaultFile -LiteralPath*'
+            "$e" | Should -BeLike "*The answer did not come from Vault's API*"
+            "$e" | Should -Match '\(Vault execution id [0-9a-f-]{36}\.\)$'
+        }
+    }
+
     It 'case 7b: a large file onto a staged file, without -Overwrite, is refused before any session is made' {
         $first = New-RandomFile 'taken-large/first.bin' 6MB -Seed 18
         $second = New-RandomFile 'taken-large/second.bin' 6MB -Seed 19
