@@ -135,6 +135,32 @@ public sealed class LostAnswerTests : IDisposable
         Assert.Equal(new FileInfo(_file).Length, _emu.State.GetStagedFile("/u10001400/taken/big.bin").Size);
     }
 
+    [Fact]
+    public async Task An_upload_whose_session_is_aborted_under_it_says_so_and_offers_no_resume()
+    {
+        using var client = await Jane();
+        using var other = await Jane();
+        // Part 2 waits at the vault, so the session can be aborted while the upload is on its way.
+        _emu.State.AddFault(new FaultSpec { Kind = "slow", Operation = "upload", PartNumber = 2, DelayMs = 2000 });
+        Task<UploadResult> upload = Upload(client, Request("/vanish/file.bin"), []);
+        string? id = null;
+        for (int i = 0; i < 200 && id == null; i++)
+        {
+            id = _emu.State.GetSnapshot().Sessions.FirstOrDefault(x => x.Path.EndsWith("/vanish/file.bin", StringComparison.Ordinal))?.Id;
+            if (id == null) await Task.Delay(50);
+        }
+        Assert.NotNull(id);
+        await other.AbortUploadSessionAsync(id!, VaultCallContext.None);
+
+        var e = await Assert.ThrowsAsync<UploadInterruptedException>(() => upload);
+
+        Assert.True(e.SessionGone);
+        Assert.Contains($"Upload session {id} no longer exists", e.Message);
+        Assert.DoesNotContain("To resume it", e.Message);
+        Assert.DoesNotContain("stays active", e.Message);
+        Assert.Equal("", e.ToVaultException().Hint);
+    }
+
     /// <summary>
     /// Each call that must not happen twice, its answer lost on a reused connection. Commit, abort and delete
     /// have no body of their own, which is when .NET's handler would send them again by itself
