@@ -21,6 +21,8 @@ namespace VaultStaging.Emulator;
 /// <item><b>change-file</b>: answered normally; then the file the answer was about (download, file listing, created file)
 /// grows by <c>appendBytes</c> (default 1024) and its modified date moves on.</item>
 /// <item><b>fail-after-apply</b>: run, then the answer is replaced by an HTML 502 (or <c>status</c>): applied, but the answer was lost.</item>
+/// <item><b>close-after-apply</b>: run, then the connection is closed gracefully (FIN) with not one byte of the answer sent:
+/// applied, and the answer lost as when a load balancer or server closes a reused connection under a request.</item>
 /// </list>
 /// drop and truncate cut a canned SUCCESS answer without running the request, unless <c>apply</c> is true:
 /// then the request runs and its own answer is cut.
@@ -96,6 +98,13 @@ internal static class FaultInjection
                 await CaptureAsync(ctx, handle); // the operation happens; its answer is thrown away
                 ctx.Response.Clear();
                 await WriteHtmlStatusAsync(ctx, fault.Status ?? 502, fault.RetryAfter);
+                break;
+
+            case "close-after-apply":
+                await CaptureAsync(ctx, handle); // the operation happens; nothing of its answer leaves
+                ctx.Response.Clear();
+                // The pipeline closes the connection once the request is in the log (VaultPipeline).
+                call.CloseWithoutAnswer = true;
                 break;
 
             default:

@@ -34,7 +34,7 @@ public sealed class FaultSpec
     public static readonly IReadOnlyList<string> Kinds =
     [
         "http-status", "drop", "truncate", "slow", "expire-session", "api-limit", "burst-delay", "corrupt-part", "fail-after-apply",
-        "corrupt-file", "wrong-content-range", "change-file",
+        "corrupt-file", "wrong-content-range", "change-file", "close-after-apply",
     ];
 
     /// <summary>Assigned by the emulator.</summary>

@@ -64,6 +64,13 @@ internal sealed class ApiCall
     /// <summary>wrong-content-range: Content-Range names a range shifted by this many bytes.</summary>
     public long? ContentRangeShift { get; set; }
 
+    /// <summary>
+    /// close-after-apply: once the request is in the log, the connection is closed without an answer. The request
+    /// was read whole, so nothing unread turns the close into a reset: Kestrel shuts the socket down gracefully
+    /// and the client reads the end of the stream.
+    /// </summary>
+    public bool CloseWithoutAnswer { get; set; }
+
     /// <summary>Set by item handlers: the absolute path of the item the answer is about (change-file acts on it).</summary>
     public string? ItemAbsolutePath { get; set; }
 }
@@ -166,7 +173,20 @@ internal sealed class VaultPipeline(RequestDelegate next, EmulatorState state, I
             entry.ErrorType = ctx.Items[Envelope.ErrorTypeItem] as string;
             entry.UserId = call.Caller?.UserId ?? call.Login?.UserId;
             state.AddLog(entry);
+            if (call.CloseWithoutAnswer) CloseGracefully(ctx);
         }
+    }
+
+    /// <summary>
+    /// Ends the connection with a FIN and no answer: the socket is shut down for sending first (Kestrel's own
+    /// abort resets the connection, which is another fault), then the request is aborted so Kestrel writes nothing.
+    /// </summary>
+    private static void CloseGracefully(HttpContext ctx)
+    {
+        var socket = ctx.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket;
+        try { socket?.Shutdown(System.Net.Sockets.SocketShutdown.Send); }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException) { }
+        ctx.Abort();
     }
 
     /// <summary>Authentication, then the route handler. Failures become the JSON envelope here, so faults that capture the answer see them.</summary>

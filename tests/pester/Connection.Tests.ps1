@@ -175,6 +175,30 @@ Describe 'Connect-Vault' {
             "$err" | Should -Match 'path'
         }
 
+        It 'fails at once, without retries, on a port that refuses, naming what happened and what to check' {
+            $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+            $listener.Start(); $free = $listener.LocalEndpoint.Port; $listener.Stop()
+            $script:err = $null
+            $all = & { try { Connect-Vault -Vault "http://127.0.0.1:$free" -Credential $Emu.Users.admin.Credential -MaximumRetryCount 5 -Verbose } catch { $script:err = $_ } } 4>&1
+            $err = $script:err
+            $err.FullyQualifiedErrorId | Should -BeLike 'TRANSPORT_ERROR*'
+            "$err" | Should -BeLike "*127.0.0.1:$free failed: the connection was refused*Check -Vault*"
+            @($all | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -like '*Retry 1 of*' }).Count | Should -Be 0
+            Get-VaultConnection | Should -BeNullOrEmpty
+        }
+
+        It 'fails at once on https to a loopback port that answers plain http, saying to use http://' {
+            $port = ([uri]$Base).Port
+            $script:err = $null
+            $all = & { try { Connect-Vault -Vault "https://127.0.0.1:$port" -Credential $Emu.Users.admin.Credential -MaximumRetryCount 5 -Verbose } catch { $script:err = $_ } } 4>&1
+            $err = $script:err
+            $err.FullyQualifiedErrorId | Should -BeLike 'TRANSPORT_ERROR*'
+            "$err" | Should -BeLike '*the https (TLS) handshake did not succeed*'
+            "$err" | Should -BeLike "*answers plain http, not https: connect with -Vault http://127.0.0.1:$port*"
+            @($all | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -like '*Retry 1 of*' }).Count | Should -Be 0
+            @(Get-EmulatorLog | Where-Object operation -eq 'auth').Count | Should -Be 0
+        }
+
         It 'accepts plain http to loopback given as localhost' {
             $port = ([uri]$Base).Port
             $c = Connect-Vault -Vault "http://localhost:$port" -Credential $Emu.Users.admin.Credential -PassThru

@@ -107,6 +107,14 @@ Describe 'Sizes and errors that say what to do' {
         }
     }
 
+    It 'refuses in New-VaultUploadSession the same size Send-VaultFile refuses, naming -Size, before any call' {
+        $null = Invoke-EmulatorControl -Method Delete -Path log
+        New-VaultUploadSession -Path '/x/huge.bin' -Size (2000L * 50MB + 1) -ErrorVariable refused -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'InvalidArgument,*'
+        "$($refused[0])" | Should -BeLike '-Size:*at most 2000 parts*-ApiVersion v26.2*'
+        @(Get-Log | Where-Object { $_.operation -ne 'auth' -and $_.operation -ne 'versions' }).Count | Should -Be 0
+    }
+
     It "keeps Vault's execution id in the error, where support asks for it" {
         $bobs = Invoke-EmulatorControl -Method Post -Path sessions -Body @{ owner = 10001500; path = '/u10001500/bob.bin'; size = 10 }
         Get-VaultUploadSession -Id $bobs.id -ErrorVariable denied -ErrorAction SilentlyContinue

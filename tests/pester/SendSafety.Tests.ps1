@@ -97,12 +97,12 @@ Describe 'Send-VaultFile never reports success for something that did not happen
     }
 
     It 'case 5: a session made without -Overwrite is not resumed by a run with -Overwrite' {
-        $old = New-RandomFile 'ow/old.bin' 16MB -Seed 8
         $new = New-RandomFile 'ow/new.bin' 16MB -Seed 9
-        Send-VaultFile -LiteralPath $old -Destination '/ow/file.bin' -UploadMethod UploadSession -Wait
         Add-Fault @{ kind = 'slow'; operation = 'upload'; partNumber = 3; delayMs = 60000 }
         Stop-SendMidway "Send-VaultFile -LiteralPath '$new' -Destination '/ow/file.bin' -UploadMethod UploadSession" { Test-FaultTaken }
         $null = Invoke-EmulatorControl -Method Delete -Path faults
+        # A file that came meanwhile (a send without -Overwrite onto a file is refused before any session).
+        $null = Invoke-EmulatorControl -Method Post -Path items -Body @{ path = '/u10001400/ow/file.bin'; kind = 'file'; size = 16MB; seed = 8 }
         $interrupted = Get-VaultUploadSession | Where-Object Path -like '*/ow/file.bin'
         $interrupted.Overwrite | Should -BeFalse
 
@@ -173,19 +173,92 @@ Describe 'Send-VaultFile never reports success for something that did not happen
         $first = New-RandomFile 'jobs/first.bin' 6MB -Seed 14
         $second = New-RandomFile 'jobs/second.bin' 6MB -Seed 15
         (Send-VaultFile -LiteralPath $first -Destination '/jobs/file.bin' -UploadMethod UploadSession -PassThru).Status | Should -Be 'CommitAccepted'
-        # The file is there and -Overwrite is not given: the commit job fails and the old file stays.
-        Send-VaultFile -LiteralPath $second -Destination '/jobs/file.bin' -UploadMethod UploadSession -Wait -PassThru -ErrorVariable failed -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        # A file that appears once the session exists (here: made between the create and the first part, which
+        # waits): the commit job fails and the file that came first stays.
+        Add-Fault @{ kind = 'slow'; operation = 'upload'; delayMs = 3000 }
+        $u = $script:emu.Users['jane']
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript(@"
+Import-Module '$(Get-TestModulePath)'
+`$ProgressPreference = 'SilentlyContinue'
+Connect-Vault -Vault '$($script:emu.BaseUrl)' -Credential ([pscredential]::new('$($u.UserName)', (ConvertTo-SecureString '$($u.Password)' -AsPlainText -Force)))
+Send-VaultFile -LiteralPath '$second' -Destination '/jobs/later.bin' -UploadMethod UploadSession -Wait -PassThru
+"@)
+        $pending = $ps.BeginInvoke()
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while (@(Get-Log | Where-Object operation -eq 'create').Count -lt 2) {
+            if ([DateTime]::UtcNow -gt $deadline) { $ps.Dispose(); throw 'The second upload never created its session.' }
+            Start-Sleep -Milliseconds 50
+        }
+        $null = Invoke-EmulatorControl -Method Post -Path items -Body @{ path = '/u10001400/jobs/later.bin'; kind = 'file'; size = 10 }
+        $output = $ps.EndInvoke($pending)
+        $failed = @($ps.Streams.Error)
+        $ps.Dispose()
+        $output.Count | Should -Be 0
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'JOB_ERRORS_ENCOUNTERED,*'
         "$($failed[0])" | Should -BeLike '*was not staged*'
-        (Get-StagedFile '/u10001400/jobs/file.bin').sha256 | Should -Be (Get-TestSha256 $first)
+        (Get-StagedFile '/u10001400/jobs/later.bin').size | Should -Be 10
     }
 
-    It 'case 7: a commit whose answer was lost is CommittedJobUnknown, and with -Wait also a warning' {
+    It 'case 8: an upload that fails after its session was made reads the same from Send and from Sync' {
+        # Over 50,000,000 bytes, so Sync sends it through a session too; sparse: nothing is written.
+        $big = Join-Path $work 'same-words/big.bin'
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path $big)
+        $stream = [IO.File]::Create($big); $stream.SetLength(50000001); $stream.Dispose()
+        Add-Fault @{ kind = 'http-status'; operation = 'upload'; status = 500; count = -1 }
+
+        Send-VaultFile -LiteralPath $big -Destination '/words-send/big.bin' -ErrorVariable bySend -ErrorAction SilentlyContinue
+        Sync-VaultStagingFolder -Path (Split-Path $big) -Destination '/words-sync' -ErrorVariable bySync -ErrorAction SilentlyContinue
+
+        foreach ($e in $bySend[0], $bySync[0]) {
+            $e.FullyQualifiedErrorId | Should -BeLike 'HTTP_ERROR,*'
+            "$e" | Should -BeLike '*stays active*To resume it, run: Send-VaultFile -LiteralPath*'
+            "$e" | Should -BeLike "*The answer did not come from Vault's API*"
+            "$e" | Should -Match '\(Vault execution id [0-9a-f-]{36}\.\)$'
+        }
+    }
+
+    It 'case 7b: a large file onto a staged file, without -Overwrite, is refused before any session is made' {
+        $first = New-RandomFile 'taken-large/first.bin' 6MB -Seed 18
+        $second = New-RandomFile 'taken-large/second.bin' 6MB -Seed 19
+        (Send-VaultFile -LiteralPath $first -Destination '/taken-large/file.bin' -UploadMethod UploadSession -Wait -PassThru).Status | Should -Be 'Staged'
+        $null = Invoke-EmulatorControl -Method Delete -Path log
+
+        Send-VaultFile -LiteralPath $second -Destination '/taken-large/file.bin' -UploadMethod UploadSession -PassThru -ErrorVariable refused -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+
+        $refused.Count | Should -Be 1
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'ITEM_NAME_EXISTS,*'
+        "$($refused[0])" | Should -BeLike "*A file is already at /taken-large/file.bin; it was kept, and $second was not sent.*Add -Overwrite to replace it.*"
+        @(Get-Log | Where-Object { $_.operation -in 'create', 'upload', 'commit' }).Count | Should -Be 0
+        (Get-StagedFile '/u10001400/taken-large/file.bin').sha256 | Should -Be (Get-TestSha256 $first)
+        (Send-VaultFile -LiteralPath $second -Destination '/taken-large/file.bin' -UploadMethod UploadSession -Overwrite -Wait -PassThru).Status | Should -Be 'Staged'
+        (Get-StagedFile '/u10001400/taken-large/file.bin').sha256 | Should -Be (Get-TestSha256 $second)
+    }
+
+    It 'case 7: a commit whose answer was lost is sent once, and the listing says it is staged; no session is left to resume' {
         $file = New-RandomFile 'lost/commit.bin' 6MB -Seed 16
-        Add-Fault @{ kind = 'drop'; operation = 'commit'; apply = $true }
-        $result = Send-VaultFile -LiteralPath $file -Destination '/lost/commit.bin' -UploadMethod UploadSession -Wait -PassThru -WarningVariable warned
+        Add-Fault @{ kind = 'close-after-apply'; operation = 'commit' }
+        $result = Send-VaultFile -LiteralPath $file -Destination '/lost/commit.bin' -UploadMethod UploadSession -PassThru -ErrorVariable failed -WarningVariable warned
+        $failed.Count | Should -Be 0
+        "$warned" | Should -Not -BeLike '*stays active*'
+        $result.Status | Should -Be 'Staged'
+        @(Get-Log | Where-Object operation -eq 'commit').Count | Should -Be 1
+        (Get-StagedFile '/u10001400/lost/commit.bin').sha256 | Should -Be (Get-TestSha256 $file)
+    }
+
+    It 'case 7: a lost commit whose job has not ended is CommittedJobUnknown, never a resume' {
+        $file = New-RandomFile 'lost/running.bin' 6MB -Seed 17
+        $null = Invoke-EmulatorControl -Method Post -Path options -Body @{ jobDurationMs = 3000 }
+        try {
+            Add-Fault @{ kind = 'drop'; operation = 'commit'; apply = $true }
+            $result = Send-VaultFile -LiteralPath $file -Destination '/lost/running.bin' -UploadMethod UploadSession -PassThru -ErrorVariable failed -WarningVariable warned
+        } finally {
+            $null = Invoke-EmulatorControl -Method Post -Path options -Body @{ jobDurationMs = 0 }
+        }
+        $failed.Count | Should -Be 0
+        "$warned" | Should -Not -BeLike '*resume*'
         $result.Status | Should -Be 'CommittedJobUnknown'
-        "$warned" | Should -BeLike '*job id is unknown*-Wait cannot wait*'
+        @(Get-Log | Where-Object operation -eq 'commit').Count | Should -Be 1
     }
 }
 

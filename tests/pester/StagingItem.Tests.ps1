@@ -411,7 +411,10 @@ Describe 'Move, rename and delete: jobs' {
         $r.Output[0].IsFinished | Should -BeFalse
         $r.Errors.Count | Should -Be 1
         $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'TIMEOUT*'
-        "$($r.Errors[0])" | Should -Match "job $($job.JobId) had not finished after 2 s; its last status was (QUEUED|RUNNING)"
+        "$($r.Errors[0])" | Should -Match "job $($job.JobId) had not finished when its status was last read \((QUEUED|RUNNING)\)"
+        # It returned long before 2 s: the message says why (one read per 10 s), not that it waited 2 s.
+        "$($r.Errors[0])" | Should -Match 'one status read per job every 10 seconds, and the next one would have come after -Timeout 2 s'
+        "$($r.Errors[0])" | Should -Not -Match 'after 2 s;' 
         "$($r.Errors[0])" | Should -Match ([regex]::Escape("Delete $W/a.txt"))
     }
 

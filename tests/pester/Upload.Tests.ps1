@@ -113,6 +113,36 @@ Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-commit.bin' -Up
         (Get-Staged '/u10001400/resume/killed-commit.bin').sha256 | Should -Be (Get-Sha256 $file)
     }
 
+    It 'refuses, when run again, an upload whose pwsh was killed right after its commit: nothing is sent twice' {
+        $file = New-RandomFile 'killed-after.bin' 11MB -Seed 9      # 3 parts
+        # The commit is answered; the first read of its job hangs, so the child is killed with the file committed.
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'slow'; operation = 'job'; delayMs = 60000 }
+        $script_ = @"
+Import-Module '$(Get-TestModulePath)'
+Connect-Vault -Vault '$($emu.BaseUrl)' -Credential ([pscredential]::new('$($jane.UserName)', (ConvertTo-SecureString '$($jane.Password)' -AsPlainText -Force)))
+Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-after.bin' -UploadMethod UploadSession -Wait
+"@
+        $child = Start-Process -FilePath dotnet -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $script_) -PassThru -RedirectStandardOutput (Join-Path $work 'child3.out') -RedirectStandardError (Join-Path $work 'child3.err')
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while (@(Get-Log | Where-Object { $_.operation -eq 'commit' -and $_.status -eq 200 }).Count -lt 1) {
+            if ([DateTime]::UtcNow -gt $deadline) { $child.Kill($true); throw 'The child never committed.' }
+            Start-Sleep -Milliseconds 100
+        }
+        $child.Kill($true)
+        $child.WaitForExit()
+        $null = Invoke-EmulatorControl -Method Delete -Path faults
+        $null = Invoke-EmulatorControl -Method Delete -Path log
+
+        Send-VaultFile -LiteralPath $file -Destination '/resume/killed-after.bin' -UploadMethod UploadSession -Wait -PassThru -ErrorVariable again -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+
+        $again.Count | Should -Be 1
+        $again[0].FullyQualifiedErrorId | Should -BeLike 'ITEM_NAME_EXISTS,*'
+        "$($again[0])" | Should -BeLike '*A file is already at /resume/killed-after.bin; it was kept*an earlier run may have sent it already*'
+        @(Get-Log | Where-Object { $_.operation -in 'create', 'upload', 'commit' }).Count | Should -Be 0
+        (Get-Staged '/u10001400/resume/killed-after.bin').sha256 | Should -Be (Get-Sha256 $file)
+        @(Get-VaultUploadSession | Where-Object Path -like '*killed-after.bin').Count | Should -Be 0
+    }
+
     It 'sends a part again when Vault reports another MD5 for it' {
         $file = New-RandomFile 'corrupt.bin' 12MB -Seed 3       # 3 parts
         $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'corrupt-part'; operation = 'upload'; partNumber = 2 }
@@ -161,8 +191,8 @@ Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-commit.bin' -Up
         $result = Send-VaultFile -Path $file -Destination '/w/wait.bin' -UploadMethod UploadSession -Wait -PassThru
         $result.Status | Should -Be 'Staged'
         $result.JobStatus | Should -Be 'SUCCESS'
-        # One listing of the file after the job: the check, no download.
-        @(Get-Log | Where-Object { $_.operation -eq 'items' -and $_.path -like '*/w/wait.bin' }).Count | Should -Be 1
+        # One listing of the file before the session (is the name taken?) and one after the job (the check); no download.
+        @(Get-Log | Where-Object { $_.operation -eq 'items' -and $_.path -like '*/w/wait.bin' }).Count | Should -Be 2
         @(Get-Log | Where-Object operation -eq 'content').Count | Should -Be 0
     }
 

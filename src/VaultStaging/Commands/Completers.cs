@@ -53,13 +53,26 @@ namespace VaultStaging.Commands
     /// Tab completion of staging paths (-Path, -Destination): the folder part of what was typed is listed
     /// (one call, kept 5 seconds so pressing Tab again does not call again), and its items that start with
     /// the rest are offered, folders with a trailing '/'. Typed '\' works as '/'. Never slow, never an error.
+    /// The listing kept is the connection's own, and it ends, as the drive's cache does, as soon as a call that
+    /// may change what is staged goes through that connection (<see cref="VaultClient.ChangeMark"/>): a file
+    /// just sent is offered at the next Tab.
     /// </summary>
     public sealed class StagingPathCompleter : IArgumentCompleter
     {
         static readonly TimeSpan Budget = TimeSpan.FromSeconds(5);
         static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
-        static readonly object Gate = new object();
-        static (VaultConnection Connection, string Folder, DateTime At, List<StagingItem> Items) s_cache;
+
+        sealed class Listing
+        {
+            public string Folder;
+            public DateTime At;
+            public long Mark;
+            public List<StagingItem> Items;
+        }
+
+        // One listing per connection's client, gone with it.
+        static readonly System.Runtime.CompilerServices.ConditionalWeakTable<VaultClient, Listing> s_listings =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<VaultClient, Listing>();
 
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
@@ -87,16 +100,20 @@ namespace VaultStaging.Commands
 
         static List<StagingItem> ItemsOf(VaultConnection connection, string folder)
         {
-            lock (Gate)
+            VaultClient client = connection.Client;
+            lock (s_listings)
             {
-                if (s_cache.Connection == connection && s_cache.Folder == folder && DateTime.UtcNow - s_cache.At < CacheFor) return s_cache.Items;
+                if (s_listings.TryGetValue(client, out Listing kept) && kept.Folder == folder && kept.Mark == client.ChangeMark
+                    && DateTime.UtcNow - kept.At < CacheFor)
+                    return kept.Items;
             }
+            long mark = client.ChangeMark; // read first: a change while listing leaves the listing unkept
             var items = new List<StagingItem>();
             try
             {
                 using (var cts = new CancellationTokenSource(Budget))
                 {
-                    foreach (StagingItem item in connection.Client.ListItems(folder, false, new VaultCallContext(cts.Token)))
+                    foreach (StagingItem item in client.ListItems(folder, false, new VaultCallContext(cts.Token)))
                     {
                         items.Add(item);
                         if (items.Count >= 1000) break;
@@ -107,7 +124,12 @@ namespace VaultStaging.Commands
             {
                 // Completion is a convenience: no vault, no suggestions.
             }
-            lock (Gate) s_cache = (connection, folder, DateTime.UtcNow, items);
+            // Kept also when the vault did not answer: pressing Tab again within seconds does not wait again.
+            lock (s_listings)
+            {
+                s_listings.Remove(client);
+                s_listings.Add(client, new Listing { Folder = folder, At = DateTime.UtcNow, Mark = mark, Items = items });
+            }
             return items;
         }
     }

@@ -27,6 +27,8 @@ namespace VaultStaging.Commands
             RunFor(Path, () =>
             {
                 string path = StagingPath.ValidateFile(Path, "Path");
+                // The size must fit the parts this connection's API version allows, as Send-VaultFile checks it.
+                VaultStaging.Transfer.PartPlanner.CheckFileSize(Size, ActiveConnection.ApiVersion, "Size");
                 if (!ShouldProcess($"{path} ({Size:N0} bytes) on {ActiveConnection.Vault}", "Create upload session")) return;
                 WriteObject(Await(Client.CreateUploadSessionOnceAsync(path, Size, Overwrite, CallContext)));
             });

@@ -155,7 +155,7 @@ namespace VaultStaging.Commands
                     if (outcome.Error is UploadInterruptedException stopped)
                     {
                         if (stopped.WasCancelled) { unfinished.Add(stopped); return; }
-                        WriteFailure(AsVaultException(stopped), outcome.Item.LocalPath);
+                        WriteFailure(stopped.ToVaultException(), outcome.Item.LocalPath);
                     }
                     else if (!outcome.WasCancelled)
                     {
@@ -171,14 +171,6 @@ namespace VaultStaging.Commands
                 });
                 if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
             }
-        }
-
-        /// <summary>The cause's error type (so -ErrorAction and catch blocks can branch on it) with the resume instructions.</summary>
-        static VaultException AsVaultException(UploadInterruptedException e)
-        {
-            var cause = e.InnerException as VaultException;
-            return new VaultException(cause?.Kind ?? VaultFailureKind.Client, cause?.ErrorType ?? "UPLOAD_INTERRUPTED", e.Message, cause?.Hint ?? "", e)
-            { ExecutionId = cause?.ExecutionId };
         }
 
         /// <summary>The local files and folders named by -Path (wildcards) or -LiteralPath, as file system paths.</summary>

@@ -192,7 +192,7 @@ namespace VaultStaging.Commands
                     o =>
                     {
                         if (o.Error is UploadInterruptedException stopped && stopped.WasCancelled) unfinished.Add(stopped);
-                        else Report(requests[o.Item], o.Succeeded, o.Error is UploadInterruptedException i ? new VaultException(VaultFailureKind.Client, (i.InnerException as VaultException)?.ErrorType ?? "UPLOAD_INTERRUPTED", i.Message) : o.Error);
+                        else Report(requests[o.Item], o.Succeeded, o.Error is UploadInterruptedException i ? i.ToVaultException() : o.Error);
                     },
                     left =>
                     {

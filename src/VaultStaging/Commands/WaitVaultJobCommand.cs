@@ -40,9 +40,13 @@ namespace VaultStaging.Commands
                 }
                 if (!job.IsFinished)
                 {
+                    // Said as it happened: with a -Timeout shorter than Vault's interval the job is read once and the
+                    // wait ends at once, since the next read would come after the timeout.
+                    double interval = Client.Options.JobStatusInterval.TotalSeconds;
                     WriteFailure(new VaultException(VaultFailureKind.Client, "TIMEOUT",
-                        $"{JobText(job)} had not finished after {Timeout} s; its last status was {job.Status ?? "unknown"}.",
-                        $"The job goes on in Vault. Wait again with Wait-VaultJob -Id {job.JobId}, or give a longer -Timeout."), job.JobId);
+                        $"{JobText(job)} had not finished when its status was last read ({job.Status ?? "unknown"}). Vault allows one status read per job " +
+                        $"every {interval:0.#} seconds, and the next one would have come after -Timeout {Timeout} s, so the wait ended without it.",
+                        $"The job goes on in Vault. Wait again with Wait-VaultJob -Id {job.JobId}, or give a -Timeout of more than {interval:0.#} s to let it be read again."), job.JobId);
                 }
                 WriteObject(job);
             }));

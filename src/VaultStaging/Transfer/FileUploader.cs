@@ -65,17 +65,48 @@ namespace VaultStaging.Transfer
             {
                 // Vault only says the name is taken: say by what, and what to do.
                 StagingItem there = await _client.GetItemAsync(request.Destination, ctx).ConfigureAwait(false);
-                throw there != null && there.IsFolder
-                    ? e.Rephrased($"{request.Destination} is a folder on the staging server; {request.LocalPath} was not sent.",
-                        $"To upload into that folder, end -Destination with '/' ({request.Destination}/).")
-                    : e.Rephrased($"A file is already at {request.Destination}; it was kept, and {request.LocalPath} was not sent.",
-                        "Add -Overwrite to replace it.");
+                throw Taken(request, there, e);
             }
             finally
             {
                 result.Duration = watch.Elapsed;
                 progress?.Finish();
             }
+        }
+
+        /// <summary>
+        /// The refusal of a file whose destination is taken (without -Overwrite), the same for both methods: what
+        /// is there, that it was kept, and what to do. A file of the local file's size is most likely this file,
+        /// sent by an earlier run (one killed after its commit, say): the message says so.
+        /// </summary>
+        static VaultException Taken(FileUploadRequest request, StagingItem there, VaultException vaultSaid = null)
+        {
+            string message, hint;
+            if (there != null && there.IsFolder)
+            {
+                message = $"{request.Destination} is a folder on the staging server; {request.LocalPath} was not sent.";
+                hint = $"To upload into that folder, end -Destination with '/' ({request.Destination}/).";
+            }
+            else
+            {
+                string same = there?.Size == request.Size
+                    ? $" It has the local file's size ({request.Size:N0} bytes): an earlier run may have sent it already."
+                    : "";
+                message = $"A file is already at {request.Destination}; it was kept, and {request.LocalPath} was not sent.{same}";
+                hint = "Add -Overwrite to replace it.";
+            }
+            return vaultSaid != null ? vaultSaid.Rephrased(message, hint) : new VaultException(VaultFailureKind.Client, "ITEM_NAME_EXISTS", message, hint);
+        }
+
+        /// <summary>
+        /// Without -Overwrite, a destination that is taken is refused before any session exists: Vault would take
+        /// every part and the commit, and only its commit job would fail (the old file stays). The small-file
+        /// path gets the same refusal from Vault at once.
+        /// </summary>
+        async Task RefuseIfTakenAsync(FileUploadRequest request, VaultCallContext ctx)
+        {
+            StagingItem there = await _client.GetItemAsync(request.Destination, ctx).ConfigureAwait(false);
+            if (there != null) throw Taken(request, there);
         }
 
         static Stream OpenLocal(FileUploadRequest request)
@@ -108,6 +139,7 @@ namespace VaultStaging.Transfer
             bool committing = false;
             try
             {
+                if (!request.Overwrite) await RefuseIfTakenAsync(request, ctx).ConfigureAwait(false);
                 SessionChoice choice = await _chooser.ChooseAsync(request, plan, ctx).ConfigureAwait(false);
                 plan = choice.Plan;
                 ResumeDecision decision = choice.Decision;
@@ -143,10 +175,10 @@ namespace VaultStaging.Transfer
                 catch (VaultException e) when (e.ErrorType == "COMMIT_UNCONFIRMED")
                 {
                     // Every part was confirmed and the session is gone after our commit: Vault took it. Only the
-                    // job id was lost with the answer, so there is no job to wait for.
-                    if (request.WaitForJob) ctx.Warning(e.Message + " -Wait cannot wait for a job whose id is unknown.");
-                    else ctx.Verbose(e.Message);
-                    result.Status = UploadStatus.CommittedJobUnknown;
+                    // job id was lost with the answer; the staging server's listing says the rest.
+                    UploadSession committed = session;
+                    session = null; // gone: nothing to resume, whatever happens next
+                    await SettleLostCommitAsync(request, committed, result, progress, ctx).ConfigureAwait(false);
                     return result;
                 }
                 session = null; // committed: nothing left to resume
@@ -160,7 +192,17 @@ namespace VaultStaging.Transfer
             }
             catch (Exception e) when (session != null && (e is VaultException || e is OperationCanceledException || e is IOException || e is UnauthorizedAccessException))
             {
-                throw new UploadInterruptedException(request, session, result, e, duringCommit: committing);
+                // Resume instructions only for a session that is still there: a failed call may have met one that
+                // was committed (a commit sent twice by something between us and Vault), aborted or expired.
+                if (!(e is VaultException) || await IsActiveOrUnknownAsync(session, ctx).ConfigureAwait(false))
+                    throw new UploadInterruptedException(request, session, result, e, duringCommit: committing);
+                if (committing && await ListsOurFileAsync(request, session, ctx).ConfigureAwait(false))
+                {
+                    ctx.Verbose($"The commit of upload session {session.Id} failed ({e.Message}), but the session is gone and the staging server lists {request.Destination} with its {request.Size:N0} bytes: Vault took the commit.");
+                    result.Status = UploadStatus.Staged;
+                    return result;
+                }
+                throw new UploadInterruptedException(request, session, result, e, duringCommit: committing, sessionGone: true);
             }
             finally
             {
@@ -168,6 +210,76 @@ namespace VaultStaging.Transfer
                 progress?.Finish();
             }
             return result;
+        }
+
+        /// <summary>How long -Wait looks for a file whose commit answer was lost (no job id to wait for) before it gives up.</summary>
+        public static readonly TimeSpan LostCommitWait = TimeSpan.FromMinutes(5);
+
+        /// <summary>
+        /// A commit whose answer was lost and whose session is gone: Vault took it, so it is never sent again and
+        /// no resume is offered. The file listed with its size (and, with -Overwrite, changed since the session was
+        /// created) is the evidence that it is staged: Staged. Without it: CommittedJobUnknown, since the job may
+        /// still be running; with -Wait the listing is read again, at the job status pace, until the file shows or
+        /// <see cref="LostCommitWait"/> has passed (then an error: nothing says it was staged).
+        /// </summary>
+        async Task SettleLostCommitAsync(FileUploadRequest request, UploadSession committed, UploadResult result, TransferProgress progress, VaultCallContext ctx)
+        {
+            string lost = $"The answer to the commit of upload session {committed.Id} was lost, and the session is no longer active, so Vault took the commit";
+            progress?.SetStage("Checking the staged file");
+            var watch = Stopwatch.StartNew();
+            while (true)
+            {
+                if (await ListsOurFileAsync(request, committed, ctx).ConfigureAwait(false))
+                {
+                    ctx.Verbose($"{lost}; the staging server lists {request.Destination} with its {request.Size:N0} bytes.");
+                    result.Status = UploadStatus.Staged;
+                    return;
+                }
+                if (!request.WaitForJob)
+                {
+                    ctx.Verbose($"{lost}; its job id is unknown, and the file is not listed yet (the job may still be running). Check it later with Get-VaultStagingItem -Path '{request.Destination.Replace("'", "''")}'.");
+                    result.Status = UploadStatus.CommittedJobUnknown;
+                    return;
+                }
+                if (watch.Elapsed >= LostCommitWait)
+                    throw new VaultException(VaultFailureKind.Client, "NOT_STAGED",
+                        $"{lost}, but after {LostCommitWait.TotalMinutes:0} minutes the staging server still does not list {request.Destination} with its {request.Size:N0} bytes, and with the answer the job id to wait for was lost.",
+                        $"The commit job may still be running: check later with Get-VaultStagingItem -Path '{request.Destination.Replace("'", "''")}'. If the file never appears, send it again.");
+                await Task.Delay(_client.Options.JobStatusInterval, ctx.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>
+        /// Whether the staging server lists the file this upload makes: its destination with its size and, when
+        /// it may have replaced a file (-Overwrite), changed since the session was created (Vault's clock on both).
+        /// </summary>
+        async Task<bool> ListsOurFileAsync(FileUploadRequest request, UploadSession session, VaultCallContext ctx)
+        {
+            StagingItem there;
+            try
+            {
+                there = await _client.GetItemAsync(request.Destination, ctx).ConfigureAwait(false);
+            }
+            catch (VaultException)
+            {
+                return false;
+            }
+            if (there == null || there.IsFolder || there.Size != request.Size) return false;
+            if (!request.Overwrite) return true; // a taken destination was refused before the session was made
+            return there.ModifiedDate.HasValue && session.CreatedDate.HasValue && there.ModifiedDate.Value >= session.CreatedDate.Value.AddSeconds(-1);
+        }
+
+        /// <summary>Whether the session is still active; true when that cannot be told (the message then keeps the resume instructions).</summary>
+        async Task<bool> IsActiveOrUnknownAsync(UploadSession session, VaultCallContext ctx)
+        {
+            try
+            {
+                return await _client.IsUploadSessionActiveAsync(session.Id, ctx).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is VaultException || e is OperationCanceledException)
+            {
+                return true;
+            }
         }
 
         /// <summary>-Wait: the job must end in SUCCESS and the staging server must list the file with its size (one call, no download).</summary>
@@ -233,51 +345,6 @@ namespace VaultStaging.Transfer
                         "Something between here and Vault alters the data (a proxy or a failing network card); the upload session is kept, so fix that and run the same command again.");
                 ctx.Verbose($"Part {part.PartNumber} of {destination} arrived damaged ({what}); sending it again.");
             }
-        }
-    }
-
-    /// <summary>An upload that stopped after its session was created: the session stays and can be resumed.</summary>
-    public sealed class UploadInterruptedException : Exception
-    {
-        public UploadInterruptedException(FileUploadRequest request, UploadSession session, UploadResult result, Exception cause, bool duringCommit = false)
-            : base(Describe(request, session, cause, duringCommit), cause)
-        {
-            Request = request;
-            Session = session;
-            Result = result;
-        }
-
-        public FileUploadRequest Request { get; }
-        public UploadSession Session { get; }
-        public UploadResult Result { get; }
-
-        public bool WasCancelled => InnerException is OperationCanceledException;
-
-        /// <summary>The command that resumes this one file: the same destination and overwrite flag.</summary>
-        public string ResumeCommand => ResumeCommandFor(Request);
-
-        public string AbortCommand => $"Remove-VaultUploadSession -Id '{Quote(Session.Id)}'";
-
-        internal static string ResumeCommandFor(FileUploadRequest request) =>
-            $"Send-VaultFile -LiteralPath '{Quote(request.LocalPath)}' -Destination '{Quote(request.Destination)}'"
-            + (request.Method == UploadMethod.UploadSession ? " -UploadMethod UploadSession" : "")
-            + (request.PartSize.HasValue ? " -PartSize " + request.PartSize.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")
-            + (request.Overwrite ? " -Overwrite" : "");
-
-        static string Quote(string text) => (text ?? "").Replace("'", "''");
-
-        static string Describe(FileUploadRequest request, UploadSession session, Exception cause, bool duringCommit)
-        {
-            string why = cause is OperationCanceledException ? "was stopped." : "failed: " + cause.Message.TrimEnd('.') + ".";
-            if (duringCommit && cause is OperationCanceledException)
-                return $"The upload of {request.LocalPath} to {request.Destination} was stopped while its commit was on the way: every part was sent and checked, " +
-                       $"and Vault may have taken the commit of upload session {session.Id}. Check with Get-VaultUploadSession -Id '{Quote(session.Id)}': " +
-                       $"if it is gone, the file was committed; if it is still active, run {ResumeCommandFor(request)} to commit it, or abort it with Remove-VaultUploadSession -Id '{Quote(session.Id)}'.";
-            string expires = session.ExpirationDate.HasValue ? $" until {session.ExpirationDate.Value:yyyy-MM-dd HH:mm} (local time)" : "";
-            return $"The upload of {request.LocalPath} to {request.Destination} {why} " +
-                   $"Upload session {session.Id} stays active{expires} with the parts sent so far. " +
-                   $"To resume it, run: {ResumeCommandFor(request)} (or the same command again). " +
-                   $"To abort it, run: Remove-VaultUploadSession -Id '{Quote(session.Id)}'.";
         }
     }
 }

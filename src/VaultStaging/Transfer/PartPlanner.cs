@@ -57,7 +57,18 @@ namespace VaultStaging.Transfer
         /// part size out of bounds or giving too many parts (parameter "PartSize"), a version that is not
         /// like "v26.1" (parameter "ApiVersion").
         /// </exception>
-        public static PartPlan Plan(long fileSize, string apiVersion, long? partSize = null, string fileName = null)
+        public static PartPlan Plan(long fileSize, string apiVersion, long? partSize = null, string fileName = null) =>
+            PlanChecked(fileSize, apiVersion, partSize, fileName, "Path");
+
+        /// <summary>
+        /// Whether an upload session for a file of <paramref name="fileSize"/> bytes can be made with
+        /// <paramref name="apiVersion"/>: the one check Send-VaultFile and New-VaultUploadSession share. The error
+        /// names <paramref name="sizeParameter"/>, the parameter that gave the size.
+        /// </summary>
+        public static void CheckFileSize(long fileSize, string apiVersion, string sizeParameter) =>
+            PlanChecked(fileSize, apiVersion, null, null, sizeParameter);
+
+        static PartPlan PlanChecked(long fileSize, string apiVersion, long? partSize, string fileName, string sizeParameter)
         {
             if (fileSize < 0) throw new ArgumentOutOfRangeException(nameof(fileSize), fileSize, "A file size cannot be negative.");
             bool v262 = IsAtLeastV262(apiVersion);
@@ -67,15 +78,15 @@ namespace VaultStaging.Transfer
             string theFile = fileName == null ? "The file" : "The file '" + fileName + "'";
 
             if (fileSize == 0)
-                throw new VaultInputException("Path",
+                throw new VaultInputException(sizeParameter,
                     theFile + " is empty (0 bytes). Vault cannot take an empty file through an upload session: its size must be at least 1 byte.");
             if (fileSize > MaxFileSize)
-                throw new VaultInputException("Path",
+                throw new VaultInputException(sizeParameter,
                     $"{theFile} is {Bytes(fileSize)}; Vault upload sessions take files of at most 500 GB ({Bytes(MaxFileSize)}).");
 
             long needed = CeilDiv(fileSize, maxCount); // the smallest part size that keeps the count within the limit
             if (needed > maxPart)
-                throw new VaultInputException("Path",
+                throw new VaultInputException(sizeParameter,
                     $"{theFile} is {Bytes(fileSize)}; with API {version} an upload session takes at most {maxCount} parts of at most " +
                     $"{Bytes(maxPart)}, that is {Bytes(maxCount * maxPart)}." +
                     (v262 ? "" : $" Connect with -ApiVersion v26.2 or later, which allows {MaxPartCountFromV262} parts of up to {Bytes(MaxPartSizeFromV262)}."));

@@ -28,10 +28,10 @@ namespace VaultStaging.Vault
             client._password.MakeReadOnly();
             try
             {
-                await client.LoginAsync(ctx).ConfigureAwait(false);
+                await client.LoginAsync(ctx, connecting: true).ConfigureAwait(false);
                 try
                 {
-                    client.CheckApiVersion(await client.SendAsync(new VaultRequest(HttpMethod.Get, "api/", "List the vault's API versions"), ctx).ConfigureAwait(false));
+                    client.CheckApiVersion(await client.SendAsync(new VaultRequest(HttpMethod.Get, "api/", "List the vault's API versions") { FailFastWhenUnreachable = true }, ctx).ConfigureAwait(false));
                 }
                 catch (VaultInputException)
                 {
@@ -75,7 +75,7 @@ namespace VaultStaging.Vault
                 try
                 {
                     // ReloginOnExpiry off: a refused secret is reported here, in terms of Connect-Vault's parameter.
-                    answer = await client.SendAsync(new VaultRequest(HttpMethod.Get, "api/", "Check the " + parameterName) { ReloginOnExpiry = false }, ctx).ConfigureAwait(false);
+                    answer = await client.SendAsync(new VaultRequest(HttpMethod.Get, "api/", "Check the " + parameterName) { ReloginOnExpiry = false, FailFastWhenUnreachable = true }, ctx).ConfigureAwait(false);
                 }
                 catch (VaultException e) when (e.ErrorType == "INVALID_SESSION_ID")
                 {
@@ -121,11 +121,14 @@ namespace VaultStaging.Vault
             return (major, minor);
         }
 
-        async Task LoginAsync(VaultCallContext ctx)
+        /// <param name="ctx">The call's context.</param>
+        /// <param name="connecting">Connect-Vault's first login: a vault that cannot be reached fails at once (a login again later keeps retrying).</param>
+        async Task LoginAsync(VaultCallContext ctx, bool connecting = false)
         {
             var request = new VaultRequest(HttpMethod.Post, ApiRoot + "auth", "Log in as " + UserName)
             {
                 Authenticated = false,
+                FailFastWhenUnreachable = connecting,
                 // A login that got lost costs only a session Vault expires by itself: safe to send again.
                 Idempotent = true,
             };
@@ -169,6 +172,52 @@ namespace VaultStaging.Vault
             UserId = userId;
             VaultId = vaultId;
             VaultName = VaultJson.AsString(match["name"]);
+        }
+
+        /// <summary>
+        /// Connect-Vault could not reach the vault at all: what happened, in words, and what to check. An https
+        /// handshake that fails with a loopback address that answers plain http (the emulator, say) gets that hint.
+        /// </summary>
+        async Task<VaultException> UnreachableAtConnectAsync(VaultException failure, VaultCallContext ctx)
+        {
+            string where = VaultAddress.DisplayName(BaseUri);
+            switch (failure.Unreachable)
+            {
+                case "refused":
+                    return failure.Rephrased($"Connecting to {where} failed: the connection was refused (nothing answers on port {BaseUri.Port}).",
+                        "Check -Vault: the vault's DNS name (myvault.veevavault.com), and the port if one was given.");
+                case "name":
+                    return failure.Rephrased($"Connecting to {where} failed: the name {BaseUri.Host} could not be resolved.",
+                        "Check the spelling of -Vault (the vault's DNS name, such as myvault.veevavault.com) and this computer's DNS and proxy settings.");
+                default:
+                    string hint = await AnswersPlainHttpAsync(ctx).ConfigureAwait(false)
+                        ? $"{where} answers plain http, not https: connect with -Vault http://{where} (plain http is allowed for loopback addresses only)."
+                        : "Check that -Vault is the vault's https address, and that no proxy or firewall intercepts https with a certificate this computer does not trust.";
+                    // What .NET said, without the words that only point to an inner exception the user never sees.
+                    string said = failure.Message.Substring(failure.Message.IndexOf(':') + 1)
+                        .Replace("The SSL connection could not be established, see inner exception.", "").Trim().TrimEnd('.');
+                    return failure.Rephrased($"Connecting to {where} failed: the https (TLS) handshake did not succeed" + (said.Length > 0 ? $" ({said})." : "."), hint);
+            }
+        }
+
+        /// <summary>Whether an https address on loopback answers plain http on the same port (one request, 3 seconds at most).</summary>
+        async Task<bool> AnswersPlainHttpAsync(VaultCallContext ctx)
+        {
+            if (BaseUri.Scheme != Uri.UriSchemeHttps || !VaultAddress.IsLoopback(BaseUri)) return false;
+            var plain = new UriBuilder(BaseUri) { Scheme = Uri.UriSchemeHttp, Port = BaseUri.Port }.Uri;
+            try
+            {
+                using (var cts = System.Threading.CancellationTokenSource.CreateLinkedTokenSource(ctx.CancellationToken))
+                {
+                    cts.CancelAfter(TimeSpan.FromSeconds(3));
+                    using (HttpResponseMessage answer = await _http.GetAsync(new Uri(plain, "api/"), HttpCompletionOption.ResponseHeadersRead, cts.Token).ConfigureAwait(false))
+                        return true;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException || e is OperationCanceledException || e is System.IO.IOException)
+            {
+                return false;
+            }
         }
 
         JToken FindRequestedVault(JArray vaults)

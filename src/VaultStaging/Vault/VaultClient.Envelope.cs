@@ -53,7 +53,7 @@ namespace VaultStaging.Vault
                 bool neverSent = response == null && NeverReachedServer(e);
                 failure = new VaultException(VaultFailureKind.Transport, "TRANSPORT_ERROR",
                     $"{request.Description} failed: {Redact(Describe(e))}")
-                { IsTransient = true, MayHaveBeenApplied = !neverSent };
+                { IsTransient = true, MayHaveBeenApplied = !neverSent, Unreachable = response == null ? UnreachableReason(e) : null };
             }
             if (failure.Operation == null) failure.Operation = open.Operation;
             if (failure.ExecutionId == null) failure.ExecutionId = ExecutionIdOf(response);
@@ -172,7 +172,8 @@ namespace VaultStaging.Vault
             string vaultMessage = errors.FirstOrDefault(e => !string.IsNullOrEmpty(e.Message))?.Message
                 ?? Redact(VaultJson.AsString(envelope["responseMessage"])) ?? "Vault gave no message.";
             bool limit = type == "API_LIMIT_EXCEEDED";
-            throw new VaultException(VaultFailureKind.Vault, type, $"{description} failed: {vaultMessage} ({type})")
+            throw new VaultException(VaultFailureKind.Vault, type, $"{description} failed: {vaultMessage} ({type})",
+                open.Request.IsItemCall ? VaultErrorHints.ForItemCall(type) : null)
             {
                 ExecutionId = ExecutionIdOf(open.Response),
                 VaultMessage = vaultMessage,
@@ -249,6 +250,29 @@ namespace VaultStaging.Vault
                         || s.SocketErrorCode == SocketError.TryAgain || s.SocketErrorCode == SocketError.NoData;
             }
             return false;
+        }
+
+        /// <summary>"refused", "name" or "tls" when the vault could not be reached at all (see <see cref="VaultException.Unreachable"/>).</summary>
+        static string UnreachableReason(Exception e)
+        {
+            for (Exception x = e; x != null; x = x.InnerException)
+            {
+                if (x is System.Security.Authentication.AuthenticationException) return "tls";
+                if (x is SocketException s)
+                {
+                    if (s.SocketErrorCode == SocketError.ConnectionRefused) return "refused";
+                    if (s.SocketErrorCode == SocketError.HostNotFound || s.SocketErrorCode == SocketError.TryAgain || s.SocketErrorCode == SocketError.NoData) return "name";
+                }
+                // Windows PowerShell 5.1 (.NET Framework) says it with a WebException status instead.
+                if (x is System.Net.WebException w)
+                {
+                    if (w.Status == System.Net.WebExceptionStatus.ConnectFailure) return "refused";
+                    if (w.Status == System.Net.WebExceptionStatus.NameResolutionFailure) return "name";
+                    if (w.Status == System.Net.WebExceptionStatus.SecureChannelFailure || w.Status == System.Net.WebExceptionStatus.TrustFailure) return "tls";
+                }
+            }
+            // .NET's own words for a handshake that failed below the TLS layer (a plain-http server answered).
+            return e is HttpRequestException && e.Message.IndexOf("SSL connection could not be established", StringComparison.OrdinalIgnoreCase) >= 0 ? "tls" : null;
         }
 
         static string Describe(Exception e)

@@ -81,6 +81,8 @@ namespace VaultStaging.Vault
             if (IsDisposed)
                 throw new VaultException(VaultFailureKind.Client, "NotConnected",
                     $"{request.Description} was stopped: the connection to {VaultAddress.DisplayName(BaseUri)} was closed by Disconnect-Vault.", "Run Connect-Vault again.", failure);
+            if (request.FailFastWhenUnreachable && failure.Unreachable != null)
+                throw await UnreachableAtConnectAsync(failure, ctx).ConfigureAwait(false);
             if (failure.ErrorType == "INVALID_SESSION_ID" && request.Authenticated && request.ReloginOnExpiry)
             {
                 if (AuthenticationMethod == VaultAuthenticationMethod.Password && !state.LoggedInAgain)
@@ -297,6 +299,11 @@ namespace VaultStaging.Vault
             HttpContent content = null;
             if (request.Form != null) content = new FormUrlEncodedContent(request.Form);
             else if (request.Content != null) content = request.Content();
+            // A call that must not happen twice (commit, abort, delete, ...) always carries a body, if only an
+            // empty one. SocketsHttpHandler re-sends a request without a body by itself, on a new connection,
+            // when a reused connection closes before the answer (dotnet/runtime issue 86714), even though the
+            // server may have done it. Once a body is being sent it never does: the retry stays ours to decide.
+            else if (!request.Idempotent) content = new ByteArrayContent(Array.Empty<byte>());
             if (content != null) message.Content = new ProgressContent(content, open.Touch, open.BodyWritten);
             request.AddHeaders?.Invoke(message);
             return message;

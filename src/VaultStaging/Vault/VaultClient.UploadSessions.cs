@@ -196,6 +196,8 @@ namespace VaultStaging.Vault
         }
 
         /// <summary>Whether the session is still active: Vault answers INVALID_DATA for one committed, aborted or expired.</summary>
+        public Task<bool> IsUploadSessionActiveAsync(string id, VaultCallContext ctx) => IsActiveAsync(id, ctx);
+
         async Task<bool> IsActiveAsync(string id, VaultCallContext ctx)
         {
             try

@@ -60,6 +60,12 @@ namespace VaultStaging.Vault
 
         public IReadOnlyList<VaultError> Errors { get; set; } = Array.Empty<VaultError>();
 
+        /// <summary>
+        /// Why the vault could not be reached at all, when that is what happened: "refused" (nothing listens),
+        /// "name" (the name does not resolve) or "tls" (the https handshake failed); null otherwise.
+        /// </summary>
+        internal string Unreachable { get; set; }
+
         /// <summary>The same failure (type, Vault's message, execution id, status...) told in other words for the user.</summary>
         internal VaultException Rephrased(string message, string hint = null) =>
             new VaultException(Kind, ErrorType, message, hint, InnerException ?? this)
@@ -124,6 +130,17 @@ namespace VaultStaging.Vault
             ["TIMEOUT"] = "Vault did not answer in time. Try again, or raise -TimeoutSec on Connect-Vault.",
             ["WRONG_VAULT"] = "Check -Vault: the user must be a member of that vault.",
         };
+
+        // Where a call on staging items (file_staging/items) means something else than the same type elsewhere.
+        static readonly Dictionary<string, string> ItemHints = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["OPERATION_NOT_ALLOWED"] = "Vault does not allow this on that item: the staging root and the users' own folders (/u{id}) cannot be moved, renamed or deleted, " +
+                                        "and a folder with items in it is deleted only with -Recurse. Check the path with Get-VaultStagingItem.",
+        };
+
+        /// <summary>The hint for an error of a call on staging items; the same as <see cref="For"/> where nothing differs.</summary>
+        public static string ForItemCall(string errorType) =>
+            errorType != null && ItemHints.TryGetValue(errorType, out string hint) ? hint : For(errorType);
 
         public static string For(string errorType)
         {

@@ -36,8 +36,10 @@ namespace VaultStaging.Vault
         /// Whether the call may change what is staged, or say that a change is done (a job's status): all but
         /// the GETs of file_staging/items (listings, downloads).
         /// </summary>
-        public bool MayChangeItems =>
-            Method != HttpMethod.Get || (AbsoluteUri?.AbsolutePath ?? ApiPath).IndexOf("file_staging/items", StringComparison.Ordinal) < 0;
+        public bool MayChangeItems => Method != HttpMethod.Get || !IsItemCall;
+
+        /// <summary>A call on staging items (file_staging/items), not on upload sessions or jobs: some errors mean other things there.</summary>
+        public bool IsItemCall => (AbsoluteUri?.AbsolutePath ?? ApiPath).IndexOf("file_staging/items", StringComparison.Ordinal) >= 0;
 
         /// <summary>Whether sending it twice does no harm. Non-idempotent calls are retried only when they surely did not arrive.</summary>
         public bool Idempotent { get; set; } = true;
@@ -49,6 +51,13 @@ namespace VaultStaging.Vault
 
         /// <summary>A download: the answer is the file's bytes (200 or 206), or Vault's JSON envelope when it failed.</summary>
         public bool ExpectsBytes { get; set; }
+
+        /// <summary>
+        /// Connecting (Connect-Vault): a vault that cannot be reached at all (refused, unknown name, failed TLS
+        /// handshake) is an error at once, with a hint, instead of retries. Later calls keep retrying those, since
+        /// during a long transfer they are mostly passing.
+        /// </summary>
+        public bool FailFastWhenUnreachable { get; set; }
 
         /// <summary>Per-call timeout when it differs from the connection's (a slow part upload).</summary>
         public TimeSpan? Timeout { get; set; }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security;
 using System.Text;
 using VaultStaging.Vault;
@@ -41,6 +42,63 @@ public sealed class VaultClientAnswerTests
         var item = await client.CreateFolderAsync("/x", new VaultCallContext(CancellationToken.None, warning: warnings.Add));
         Assert.Equal("/x", item.Path);
         Assert.Equal("Create the folder /x: Vault warns: Folder name was trimmed (SOME_WARNING)", Assert.Single(warnings));
+    }
+
+    [Fact]
+    public async Task OPERATION_NOT_ALLOWED_on_an_item_says_what_items_cannot_do_and_on_a_session_points_to_sessions()
+    {
+        const string refused = """{"responseStatus":"FAILURE","errors":[{"type":"OPERATION_NOT_ALLOWED","message":"Operation not allowed."}]}""";
+        using var client = await Connect(_ => refused);
+
+        var onItem = await Assert.ThrowsAsync<VaultException>(() => client.MoveItemAsync("/u10001500", "/archive", null, VaultCallContext.None));
+        Assert.Equal("OPERATION_NOT_ALLOWED", onItem.ErrorType);
+        Assert.DoesNotContain("upload session", onItem.Hint, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("users' own folders", onItem.Hint);
+
+        var onSession = await Assert.ThrowsAsync<VaultException>(() => client.CommitUploadSessionOnceAsync("abc", VaultCallContext.None));
+        Assert.Contains("Get-VaultUploadSession", onSession.Hint);
+    }
+
+    /// <summary>Answers like <see cref="StubHandler"/> until told to fail, then throws what .NET throws when no connection can be made.</summary>
+    private sealed class UnreachableHandler(SocketError error) : HttpMessageHandler
+    {
+        public bool Failing { get; set; } = true;
+        public int Calls;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Calls);
+            if (Failing) throw new HttpRequestException(error.ToString(), new System.Net.Sockets.SocketException((int)error));
+            var response = new HttpResponseMessage(HttpStatusCode.OK)
+            {
+                Content = new StringContent(request.RequestUri!.AbsolutePath == "/api/" ? """{"responseStatus":"SUCCESS","values":{"v26.1":"x"}}""" : """{"responseStatus":"SUCCESS","data":[]}""", Encoding.UTF8, "application/json"),
+            };
+            return Task.FromResult(response);
+        }
+    }
+
+    [Theory]
+    [InlineData(SocketError.HostNotFound, "could not be resolved")]
+    [InlineData(SocketError.ConnectionRefused, "the connection was refused")]
+    public async Task Connecting_to_a_vault_that_cannot_be_reached_fails_at_once_and_later_calls_still_retry(SocketError error, string said)
+    {
+        var token = new SecureString();
+        foreach (char c in "veeva-vault-test") token.AppendChar(c);
+        var options = new VaultClientOptions { Retry = new RetryPolicy { MaximumRetryCount = 3, BaseDelay = TimeSpan.FromMilliseconds(1), MaximumDelay = TimeSpan.FromMilliseconds(5) } };
+        var handler = new UnreachableHandler(error);
+
+        var e = await Assert.ThrowsAsync<VaultException>(() => VaultClient.ConnectWithTokenAsync(Vault, token, options, VaultCallContext.None, handler));
+        Assert.Equal("TRANSPORT_ERROR", e.ErrorType);
+        Assert.Contains(said, e.Message);
+        Assert.Contains("-Vault", e.Hint);
+        Assert.Equal(1, handler.Calls); // no retry at connect time
+
+        var later = new UnreachableHandler(error) { Failing = false };
+        using var client = await VaultClient.ConnectWithTokenAsync(Vault, token, options, VaultCallContext.None, later);
+        later.Failing = true;
+        later.Calls = 0;
+        Assert.Throws<VaultException>(() => client.ListUploadSessions(VaultCallContext.None).ToList());
+        Assert.Equal(4, later.Calls); // once connected, the same failure is retried
     }
 
     [Fact]

@@ -169,4 +169,32 @@ public sealed class TransferEngineTests
             new Dictionary<string, object?> { ["line"] = line }).Objects.Select(o => o.ToString()).ToList();
         Assert.Equal(["'/with space/it''s.txt'"], completions);
     }
+
+    [Fact]
+    public async Task Tab_completion_of_staging_paths_offers_a_file_sent_just_before()
+    {
+        await using var emu = await VaultEmulator.StartAsync(new EmulatorOptions { Seed = false });
+        emu.State.CreateItemDirect("/u10001400/box/a.txt", size: 1);
+        string local = Path.Combine(Path.GetTempPath(), "completion-" + Guid.NewGuid().ToString("N"), "b.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(local)!);
+        File.WriteAllText(local, "b");
+        try
+        {
+            using var host = new PowerShellHost();
+            host.Connect(emu.BaseUrl, EmulatorOptions.JaneUserName, "Jane-Pass!word1");
+            const string line = "Receive-VaultFile -Path /box/";
+            List<string> Complete() => host.Run("(TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText",
+                new Dictionary<string, object?> { ["line"] = line }).Objects.Select(o => o.ToString()!).ToList();
+            Assert.Equal(["/box/a.txt"], Complete());
+
+            // Within the seconds a listing is kept: the send went through the same connection, which ends it.
+            host.Run("Send-VaultFile -LiteralPath $f -Destination /box/", new Dictionary<string, object?> { ["f"] = local });
+
+            Assert.Equal(["/box/a.txt", "/box/b.txt"], Complete());
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(local)!, recursive: true);
+        }
+    }
 }
