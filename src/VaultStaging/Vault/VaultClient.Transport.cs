@@ -165,7 +165,7 @@ namespace VaultStaging.Vault
             HttpRequestMessage message = null;
             try
             {
-                message = BuildMessage(request, sessionId, open);
+                message = BuildMessage(request, sessionId, open, ctx.Limiter);
                 if (ctx.IsDebugEnabled) DebugRequest(message, ctx);
                 open.Response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, open.Timeout.Token).ConfigureAwait(false);
                 open.Touch();
@@ -177,7 +177,7 @@ namespace VaultStaging.Vault
                 if (request.ExpectsBytes && json && status == 200)
                 {
                     // A download that failed: Vault answers its JSON envelope instead of the bytes.
-                    open.Body = new ProgressStream(await open.Response.Content.ReadAsStreamAsync().ConfigureAwait(false), open.Touch);
+                    open.Body = new ProgressStream(await open.Response.Content.ReadAsStreamAsync().ConfigureAwait(false), open.Touch, limiter: ctx.Limiter, token: open.Timeout.Token);
                     open.AbortOnCancel();
                     VaultResponse answer = await ReadEnvelopeAsync(open, ctx).ConfigureAwait(false);
                     throw new VaultException(VaultFailureKind.Http, "HTTP_ERROR",
@@ -187,7 +187,7 @@ namespace VaultStaging.Vault
                 bool expected = request.ExpectsBytes ? (status == 200 || status == 206) && !json : status == 200 && json;
                 if (!expected)
                     throw await HttpFailureAsync(request, open.Response, mediaType, open.Timeout.Token).ConfigureAwait(false);
-                open.Body = new ProgressStream(await open.Response.Content.ReadAsStreamAsync().ConfigureAwait(false), open.Touch);
+                open.Body = new ProgressStream(await open.Response.Content.ReadAsStreamAsync().ConfigureAwait(false), open.Touch, limiter: ctx.Limiter, token: open.Timeout.Token);
                 open.AbortOnCancel();
                 return open;
             }
@@ -280,7 +280,7 @@ namespace VaultStaging.Vault
             }
         }
 
-        HttpRequestMessage BuildMessage(VaultRequest request, string sessionId, OpenResponse open)
+        HttpRequestMessage BuildMessage(VaultRequest request, string sessionId, OpenResponse open, BandwidthLimiter limiter)
         {
             var message = new HttpRequestMessage(request.Method, request.AbsoluteUri ?? new Uri(BaseUri, request.ApiPath));
             message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -297,7 +297,7 @@ namespace VaultStaging.Vault
             HttpContent content = null;
             if (request.Form != null) content = new FormUrlEncodedContent(request.Form);
             else if (request.Content != null) content = request.Content();
-            if (content != null) message.Content = new ProgressContent(content, open.Touch, open.BodyWritten);
+            if (content != null) message.Content = new ProgressContent(content, open.Touch, open.BodyWritten, limiter, open.Timeout.Token);
             request.AddHeaders?.Invoke(message);
             return message;
         }
