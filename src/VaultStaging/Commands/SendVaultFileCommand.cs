@@ -165,7 +165,7 @@ namespace VaultStaging.Commands
                     }
                     else if (!outcome.WasCancelled)
                     {
-                        WriteFailure(outcome.Error is VaultException ? outcome.Error : new VaultException(VaultFailureKind.Client, "UPLOAD_FAILED",
+                        WriteFailure(outcome.Error is VaultException ? outcome.Error : LocalFileFailure.Describe(outcome.Error, outcome.Item.LocalPath) ?? new VaultException(VaultFailureKind.Client, "UPLOAD_FAILED",
                             $"The upload of {outcome.Item.LocalPath} failed: {outcome.Error.Message}", ""), outcome.Item.LocalPath);
                     }
                 }, left =>

@@ -230,7 +230,8 @@ namespace VaultStaging.Commands
             {
                 record.Action = "Failed";
                 record.Reason = error.Message;
-                WriteFailure(error is VaultException ? error : new VaultException(VaultFailureKind.Client, "SYNC_FAILED", $"{record.RelativePath} was not synced: {error.Message}", "Run the same command again."), record.RelativePath);
+                WriteFailure(error is VaultException ? error
+                    : (record.Direction == SyncDirection.Upload ? LocalFileFailure.Describe(error, record.LocalPath) : null) ?? new VaultException(VaultFailureKind.Client, "SYNC_FAILED", $"{record.RelativePath} was not synced: {error.Message}", "Run the same command again."), record.RelativePath);
             }
             if (PassThru) WriteObject(record);
         }
