@@ -62,8 +62,9 @@ namespace VaultStaging.Commands
         {
             if (leftOut.Count == 0 || Filter.IsEmpty) return;
             string text = $"{leftOut.Count} item(s) left out by {Filter.Description}: {string.Join(", ", leftOut.Take(10))}{(leftOut.Count > 10 ? ", ..." : "")}";
-            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out object w) && w is SwitchParameter s && s.IsPresent)
-                Host.UI.WriteLine("What if: " + text);
+            bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object w) ? w is SwitchParameter s && s.IsPresent
+                : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+            if (whatIf) Host.UI.WriteLine("What if: " + text);
             else WriteVerbose(text);
         }
 

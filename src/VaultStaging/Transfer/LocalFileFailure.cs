@@ -22,7 +22,7 @@ namespace VaultStaging.Transfer
             if (e is UnauthorizedAccessException)
                 return new VaultException(VaultFailureKind.Client, "FILE_UNREADABLE", $"'{path}' was not sent: this account may not read it.",
                     "Give the account read access to it, or leave it out with -Exclude.", e);
-            if (e is IOException && IsInUse(e.HResult))
+            if (e is IOException && IsInUse(e.HResult, RuntimeInformation.IsOSPlatform(OSPlatform.Windows)))
                 return new VaultException(VaultFailureKind.Client, "FILE_IN_USE",
                     $"'{path}' was not sent: another program has it open and does not share it (a document being edited, Thumbs.db held by Explorer, a file being written).",
                     "Close it and run the same command again, or leave such files out with -Exclude (for example -Exclude '~$*','Thumbs.db').", e);
@@ -30,9 +30,9 @@ namespace VaultStaging.Transfer
         }
 
         /// <summary>A sharing or lock violation: Windows' ERROR_SHARING_VIOLATION (32) and ERROR_LOCK_VIOLATION (33); elsewhere .NET's EWOULDBLOCK from its advisory lock.</summary>
-        internal static bool IsInUse(int hresult)
+        internal static bool IsInUse(int hresult, bool windows)
         {
-            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) return (hresult & 0xFFFF) == 32 || (hresult & 0xFFFF) == 33;
+            if (windows) return hresult == unchecked((int)0x80070020) || hresult == unchecked((int)0x80070021);
             return hresult == 11 || (hresult == 35 && RuntimeInformation.IsOSPlatform(OSPlatform.OSX));
         }
     }
