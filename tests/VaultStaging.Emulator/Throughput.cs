@@ -27,6 +27,9 @@ public sealed class ThroughputLog
 
     public void Clear() => _buckets.Clear();
 
+    /// <summary>Request body bytes read since the last clear.</summary>
+    public long BytesIn => _buckets.Values.Sum(b => Interlocked.Read(ref b.In));
+
     /// <summary>{bucketMs, buckets: [{startMs (Unix ms), bytesIn, bytesOut}]}, oldest first, quarter seconds without bytes left out.</summary>
     public object Snapshot() => new
     {
