@@ -73,8 +73,8 @@ namespace VaultStaging.Commands
         {
             foreach (LocalTreeNote note in tree.Notes)
             {
-                if (note.Kind == "LinkNotFollowed") WriteVerbose(note.Message);
-                else if (note.Kind == "LinkLoop") WriteWarning(note.Message);
+                if (note.Kind == LocalTreeNoteKind.LinkNotFollowed) WriteVerbose(note.Message);
+                else if (note.Kind == LocalTreeNoteKind.LinkLoop) WriteWarning(note.Message);
                 else WriteFailure(new VaultException(VaultFailureKind.Client, "FOLDER_UNREADABLE", note.Message, ""), note.FullPath);
             }
         }

@@ -5,11 +5,21 @@ using System.Linq;
 
 namespace VaultStaging.Transfer
 {
+    /// <summary>What kind of thing the walk met.</summary>
+    public enum LocalTreeNoteKind
+    {
+        /// <summary>A folder link not entered (no -FollowSymlink): a verbose line.</summary>
+        LinkNotFollowed,
+        /// <summary>A folder link skipped because it leads back into the walk, or nowhere: a warning.</summary>
+        LinkLoop,
+        /// <summary>A folder that could not be listed: an error for that folder.</summary>
+        FolderUnreadable,
+    }
+
     /// <summary>What the walk of a local tree met and could not take as it is: said to the user, never fatal.</summary>
     public sealed class LocalTreeNote
     {
-        /// <summary>LinkNotFollowed (verbose), LinkLoop (warning) or FolderUnreadable (an error for that folder).</summary>
-        public string Kind { get; set; }
+        public LocalTreeNoteKind Kind { get; set; }
         public string FullPath { get; set; }
         /// <summary>The path below the root, '/'-separated.</summary>
         public string RelativePath { get; set; }
@@ -84,7 +94,7 @@ namespace VaultStaging.Transfer
                 catch (Exception e) when (e is UnauthorizedAccessException || e is IOException || e is System.Security.SecurityException)
                 {
                     _unread.Add(relative);
-                    Note("FolderUnreadable", folder, relative, $"The folder '{folder}' could not be listed ({e.Message.TrimEnd('.')}); nothing in it was taken. " +
+                    Note(LocalTreeNoteKind.FolderUnreadable, folder, relative, $"The folder '{folder}' could not be listed ({e.Message.TrimEnd('.')}); nothing in it was taken. " +
                         "Give the account access to it, or leave it out with -Exclude.");
                     continue;
                 }
@@ -109,19 +119,19 @@ namespace VaultStaging.Transfer
         {
             if (!FollowLinks)
             {
-                Note("LinkNotFollowed", link.FullPath, link.RelativePath,
+                Note(LocalTreeNoteKind.LinkNotFollowed, link.FullPath, link.RelativePath,
                     $"The folder link '{link.FullPath}' was not followed (as Get-ChildItem -Recurse does not); add -FollowSymlink to take what it points to.");
                 return false;
             }
             string target = _fs.RealPath(link.FullPath);
             if (target == null)
             {
-                Note("LinkLoop", link.FullPath, link.RelativePath, $"The folder link '{link.FullPath}' was skipped: where it leads could not be found (a broken link?).");
+                Note(LocalTreeNoteKind.LinkLoop, link.FullPath, link.RelativePath, $"The folder link '{link.FullPath}' was skipped: where it leads could not be found (a broken link?).");
                 return false;
             }
             if (!visited.Add(target))
             {
-                Note("LinkLoop", link.FullPath, link.RelativePath,
+                Note(LocalTreeNoteKind.LinkLoop, link.FullPath, link.RelativePath,
                     $"The folder link '{link.FullPath}' was skipped: it leads to '{target}', which this walk already takes (a loop, or the same folder twice).");
                 return false;
             }
@@ -142,7 +152,7 @@ namespace VaultStaging.Transfer
 
         static bool IsLink(LocalEntry e) => (e.Attributes & FileAttributes.ReparsePoint) != 0;
 
-        void Note(string kind, string full, string relative, string message) =>
+        void Note(LocalTreeNoteKind kind, string full, string relative, string message) =>
             _notes.Add(new LocalTreeNote { Kind = kind, FullPath = full, RelativePath = relative, Message = message });
     }
 }

@@ -39,7 +39,7 @@ public sealed class LocalTreeTests : IDisposable
         Assert.Equal(["a.txt"], Files(entries));
         Assert.Contains(entries, e => e.RelativePath == "link" && e.IsFolder);
         LocalTreeNote note = Assert.Single(tree.Notes);
-        Assert.Equal("LinkNotFollowed", note.Kind);
+        Assert.Equal(LocalTreeNoteKind.LinkNotFollowed, note.Kind);
         Assert.Contains("-FollowSymlink", note.Message);
 
         var following = new LocalTree { FollowLinks = true };
@@ -59,7 +59,7 @@ public sealed class LocalTreeTests : IDisposable
         // Today's walk planned 40 nested copies of the same files; each file is taken once.
         Assert.Equal(["file.txt", "sub/deep.txt"], Files(entries));
         LocalTreeNote loop = Assert.Single(tree.Notes);
-        Assert.Equal("LinkLoop", loop.Kind);
+        Assert.Equal(LocalTreeNoteKind.LinkLoop, loop.Kind);
         Assert.Equal("sub/back", loop.RelativePath);
         Assert.Contains("loop", loop.Message);
     }
@@ -108,7 +108,7 @@ public sealed class LocalTreeTests : IDisposable
         List<LocalEntry> entries = tree.Walk(Path.Combine(_root, "t"));
         Assert.Equal(["a/one.txt", "z/two.txt"], Files(entries));
         LocalTreeNote note = Assert.Single(tree.Notes);
-        Assert.Equal("FolderUnreadable", note.Kind);
+        Assert.Equal(LocalTreeNoteKind.FolderUnreadable, note.Kind);
         Assert.Contains("could not be listed", note.Message);
         Assert.Equal(["locked"], tree.UnreadFolders);
     }
