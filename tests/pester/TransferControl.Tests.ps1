@@ -249,6 +249,16 @@ Describe '-MaximumBytesPerSecond holds for all the transfers of a command togeth
         foreach ($i in 1..4) { Get-TestSha256 (Join-Path $down "f$i.bin") | Should -Be (Get-TestSha256 (Join-Path $capped "f$i.bin")) }
     }
 
+    It 'a capped upload whose part answer is lost sends that part again and finishes, byte for byte' {
+        $file = New-TestFile -Folder (Join-Path $work 'capped-retry') -Name 'r.bin' -Bytes 11MB -Seed 5      # 3 parts
+        $null = Invoke-EmulatorControl -Method Delete -Path log
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'drop'; operation = 'upload'; partNumber = 2 }
+        $result = Send-VaultFile -Path $file -Destination '/capped/r.bin' -UploadMethod UploadSession -MaximumBytesPerSecond 8MB -PassThru
+        $result.Status | Should -Be 'CommitAccepted'
+        @(Get-EmulatorLog | Where-Object operation -eq 'upload' | ForEach-Object partNumber) | Should -Be @(1, 2, 2, 3)
+        (Get-StagedFile '/u10001400/capped/r.bin').sha256 | Should -Be (Get-TestSha256 $file)
+    }
+
     It 'a capped part that takes longer than the call''s time limit does not time out: the limit counts from the last byte moved' {
         $big = New-TestFile -Folder (Join-Path $work 'capped-big') -Name 'big.bin' -Bytes 12MB -Seed 9
         Connect-Jane -TimeoutSec 2

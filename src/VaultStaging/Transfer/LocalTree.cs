@@ -71,8 +71,9 @@ namespace VaultStaging.Transfer
         /// <summary>Every file and folder below <paramref name="root"/> (the root itself is entered even when it is a link), folders before their contents.</summary>
         public List<LocalEntry> Walk(string root)
         {
-            string top = Path.GetFullPath(root).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-            if (top.Length == 0) top = Path.GetFullPath(root); // the file system's root itself
+            string full = Path.GetFullPath(root);
+            // A drive's or the file system's root keeps its separator ("C:" alone would be the drive's current folder).
+            string top = string.Equals(Path.GetPathRoot(full), full, StringComparison.Ordinal) ? full : full.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
             var result = new List<LocalEntry>();
             var visited = new HashSet<string>(LocalNames.CaseSensitive ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
             if (FollowLinks)
