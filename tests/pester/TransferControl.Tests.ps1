@@ -180,8 +180,13 @@ Describe 'Folder links in a local tree, as Get-ChildItem -Recurse treats them' -
     It 'Sync does the same, with and without -FollowSymlink' {
         $records = Sync-VaultStagingFolder -Path $linked -Destination '/links-sync' -PassThru
         @($records | Where-Object Kind -eq 'File').RelativePath | Sort-Object | Should -Be @('sub/deep.txt', 'top.txt')
+        @($records | Where-Object RelativePath -in 'elsewhere', 'sub/loop').Count | Should -Be 0 -Because 'a link not followed is out of the sync: no folder is made for it'
         $records = Sync-VaultStagingFolder -Path $linked -Destination '/links-sync' -FollowSymlink -PassThru -WarningAction SilentlyContinue
         @($records | Where-Object { $_.Kind -eq 'File' -and $_.Action -eq 'Sent' }).RelativePath | Should -Be @('elsewhere/out.txt')
+        Get-StagedTree '/links-sync' | Should -Be @('elsewhere/out.txt', 'sub/deep.txt', 'top.txt')
+        # Run again without -FollowSymlink and with -Delete: what is behind the link is left alone, not deleted.
+        $records = Sync-VaultStagingFolder -Path $linked -Destination '/links-sync' -Delete -Force -PassThru
+        @($records | Where-Object Action -eq 'Deleted').Count | Should -Be 0
         Get-StagedTree '/links-sync' | Should -Be @('elsewhere/out.txt', 'sub/deep.txt', 'top.txt')
     }
 }

@@ -102,10 +102,11 @@ namespace VaultStaging.Commands
             if (localTree == null) return;
             WriteTreeNotes(walk);
 
-            // Out of the sync on both sides: what the filters leave out, and what is inside a local folder that could not be read.
-            IReadOnlyList<string> unread = walk.UnreadFolders;
+            // Out of the sync on both sides: what the filters leave out, and what is inside a local folder the walk did not
+            // enter (it could not be listed, or a link not followed), the folder included: never made, deleted or written through.
+            IReadOnlyList<string> unread = walk.FoldersNotWalked;
             bool LeavesOut(string relative, bool isFolder) =>
-                Filter.LeavesOut(relative, isFolder) || unread.Any(u => u.Length == 0 || relative.StartsWith(u + "/", StringComparison.Ordinal));
+                Filter.LeavesOut(relative, isFolder) || unread.Any(u => u.Length == 0 || relative == u || relative.StartsWith(u + "/", StringComparison.Ordinal));
             SyncPlan plan = SyncPlanner.Plan(Direction, local, staging, localTree, remoteTree, Delete, LeavesOut);
             TellLeftOut(plan.LeftOut.Where(p => Filter.LeavesOut(p, false) || Filter.LeavesOut(p, true)).ToList());
             WriteVerbose($"Sync {Direction} {local} <-> {staging}: {plan.Send.Count} to send, {plan.MakeFolders.Count} folder(s) to make, {plan.Skip.Count} unchanged, {plan.Delete.Count} to delete, {plan.Conflicts.Count} in conflict, {plan.LeftOut.Count} left out.");

@@ -52,7 +52,7 @@ namespace VaultStaging.Transfer
     {
         readonly ILocalFileSystem _fs;
         readonly List<LocalTreeNote> _notes = new List<LocalTreeNote>();
-        readonly List<string> _unread = new List<string>();
+        readonly List<string> _notWalked = new List<string>();
 
         public LocalTree(ILocalFileSystem fileSystem = null) => _fs = fileSystem ?? LocalFileSystem.Instance;
 
@@ -65,8 +65,11 @@ namespace VaultStaging.Transfer
         /// <summary>What the walk met (links not followed, loops, folders it could not list), in the order met.</summary>
         public IReadOnlyList<LocalTreeNote> Notes => _notes;
 
-        /// <summary>Relative paths of folders whose contents are unknown (they could not be listed): a sync must leave the target's copy alone.</summary>
-        public IReadOnlyList<string> UnreadFolders => _unread;
+        /// <summary>
+        /// Relative paths of folders whose contents this walk does not know (they could not be listed, or they are
+        /// links it did not enter): a sync leaves the target's copy of what is in them alone, and writes nothing through them.
+        /// </summary>
+        public IReadOnlyList<string> FoldersNotWalked => _notWalked;
 
         /// <summary>Every file and folder below <paramref name="root"/> (the root itself is entered even when it is a link), folders before their contents.</summary>
         public List<LocalEntry> Walk(string root)
@@ -94,7 +97,7 @@ namespace VaultStaging.Transfer
                 }
                 catch (Exception e) when (e is UnauthorizedAccessException || e is IOException || e is System.Security.SecurityException)
                 {
-                    _unread.Add(relative);
+                    _notWalked.Add(relative);
                     Note(LocalTreeNoteKind.FolderUnreadable, folder, relative, $"The folder '{folder}' could not be listed ({e.Message.TrimEnd('.')}); nothing in it was taken. " +
                         "Give the account access to it, or leave it out with -Exclude.");
                     continue;
@@ -120,6 +123,7 @@ namespace VaultStaging.Transfer
         {
             if (!FollowLinks)
             {
+                _notWalked.Add(link.RelativePath);
                 Note(LocalTreeNoteKind.LinkNotFollowed, link.FullPath, link.RelativePath,
                     $"The folder link '{link.FullPath}' was not followed (as Get-ChildItem -Recurse does not); add -FollowSymlink to take what it points to.");
                 return false;
@@ -127,11 +131,13 @@ namespace VaultStaging.Transfer
             string target = _fs.RealPath(link.FullPath);
             if (target == null)
             {
+                _notWalked.Add(link.RelativePath);
                 Note(LocalTreeNoteKind.LinkLoop, link.FullPath, link.RelativePath, $"The folder link '{link.FullPath}' was skipped: where it leads could not be found (a broken link?).");
                 return false;
             }
             if (!visited.Add(target))
             {
+                _notWalked.Add(link.RelativePath);
                 Note(LocalTreeNoteKind.LinkLoop, link.FullPath, link.RelativePath,
                     $"The folder link '{link.FullPath}' was skipped: it leads to '{target}', which this walk already takes (a loop, or the same folder twice).");
                 return false;

@@ -41,6 +41,7 @@ public sealed class LocalTreeTests : IDisposable
         LocalTreeNote note = Assert.Single(tree.Notes);
         Assert.Equal(LocalTreeNoteKind.LinkNotFollowed, note.Kind);
         Assert.Contains("-FollowSymlink", note.Message);
+        Assert.Equal(["link"], tree.FoldersNotWalked); // a sync leaves what is behind it alone
 
         var following = new LocalTree { FollowLinks = true };
         Assert.Equal(["a.txt", "link/b.txt"], Files(following.Walk(Path.Combine(_root, "real"))));
@@ -110,7 +111,7 @@ public sealed class LocalTreeTests : IDisposable
         LocalTreeNote note = Assert.Single(tree.Notes);
         Assert.Equal(LocalTreeNoteKind.FolderUnreadable, note.Kind);
         Assert.Contains("could not be listed", note.Message);
-        Assert.Equal(["locked"], tree.UnreadFolders);
+        Assert.Equal(["locked"], tree.FoldersNotWalked);
     }
 
     [Fact]
