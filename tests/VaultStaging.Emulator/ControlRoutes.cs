@@ -16,6 +16,7 @@ namespace VaultStaging.Emulator;
 /// | POST   /_emulator/sessions   | add an upload session {owner,path,size,uploaded?,uploadedParts?,createdDate?,overwrite?,extraFields?} |
 /// | POST   /_emulator/clock      | {advanceSeconds} or {offsetSeconds} -> {now, offsetSeconds}     |
 /// | GET    /_emulator/log        | request log;  DELETE clears it                                  |
+/// | GET    /_emulator/throughput | /api body bytes in and out per 250 ms {bucketMs,buckets:[{startMs,bytesIn,bytesOut}]}; DELETE clears it |
 /// | POST   /_emulator/faults     | add a fault -> {id};  GET lists;  DELETE clears;  DELETE /faults/{id} removes one |
 /// | GET    /_emulator/staged     | ?path=/u10001400/x.bin -> {exists,size,sha256}                  |
 /// | POST   /_emulator/items      | make a file/folder {path,kind,size?,contentBase64?,seed?,sparse?,modifiedDate?} or a tree {root,folders,filesPerFolder,size?,seed?,sparse?,modifiedDate?} |
@@ -71,6 +72,8 @@ internal static partial class ControlRoutes
 
         c.MapGet("/log", (EmulatorState s) => Ok(s.GetLog()));
         c.MapDelete("/log", (EmulatorState s) => { s.ClearLog(); return Ok(new { cleared = true }); });
+        c.MapGet("/throughput", (EmulatorState s) => Ok(s.Throughput.Snapshot()));
+        c.MapDelete("/throughput", (EmulatorState s) => { s.Throughput.Clear(); return Ok(new { cleared = true }); });
 
         c.MapPost("/faults", async (HttpContext ctx, EmulatorState s) => Ok(new { id = s.AddFault(await BodyAsync<FaultSpec>(ctx)) }));
         c.MapGet("/faults", (EmulatorState s) => Ok(s.GetFaults()));

@@ -40,6 +40,9 @@ public sealed partial class EmulatorState : IDisposable
         Reset();
     }
 
+    /// <summary>Bytes of /api bodies per quarter second (GET /_emulator/throughput).</summary>
+    public ThroughputLog Throughput { get; } = new();
+
     /// <summary>Live settings; changing a property takes effect on the next request. Reset restores the start-up values.</summary>
     public EmulatorOptions Options { get; private set; }
 
@@ -95,6 +98,7 @@ public sealed partial class EmulatorState : IDisposable
         lock (_gate)
         {
             _generation++; // running jobs of the old generation stop touching state and files
+            Throughput.Clear();
             Options = _initialOptions.Clone();
             _clockOffset = TimeSpan.Zero;
             _users.Clear();

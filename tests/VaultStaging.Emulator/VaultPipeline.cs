@@ -115,6 +115,8 @@ internal sealed class VaultPipeline(RequestDelegate next, EmulatorState state, I
         var (scheme, credential) = ParseAuthorization(ctx.Request.Headers.Authorization);
         var call = new ApiCall { Entry = NewLogEntry(ctx, op, scheme), Credential = credential };
         ctx.Items[typeof(ApiCall)] = call;
+        ctx.Request.Body = new CountingStream(ctx.Request.Body, state.Throughput.Received);
+        ctx.Response.Body = new CountingStream(ctx.Response.Body, state.Throughput.Sent);
         ctx.Response.OnStarting(() => { WriteVaultHeaders(ctx, call); return Task.CompletedTask; });
 
         bool clientGone = false;

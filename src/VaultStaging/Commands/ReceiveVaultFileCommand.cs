@@ -59,6 +59,7 @@ namespace VaultStaging.Commands
 
         readonly List<FileDownloadRequest> _files = new List<FileDownloadRequest>();
         readonly HashSet<string> _seen = new HashSet<string>(StringComparer.Ordinal);
+        readonly List<string> _leftOut = new List<string>();
         string _destination;
         bool _destinationIsFolder;
         int _inputs;
@@ -93,6 +94,7 @@ namespace VaultStaging.Commands
                         throw new VaultException(VaultFailureKind.Vault, "ItemNotFound", $"There is no file or folder at {remote} on the staging server.",
                             "Check the path with Get-VaultStagingItem (a non-admin's paths start at their own folder).");
                     if (item.IsFolder) AddFolder(remote);
+                    else if (!Filter.TakesFile(item.Name)) _leftOut.Add(item.Path);
                     else Add(item, FileTarget(item));
                 });
             }
@@ -123,6 +125,12 @@ namespace VaultStaging.Commands
                 FlushMessages();
                 string relative = StagingPath.RelativeTo(item.Path, folder);
                 if (string.IsNullOrEmpty(relative)) continue;
+                // The filters apply to the one listing already made: no call more.
+                if (Filter.LeavesOut(relative, item.IsFolder))
+                {
+                    _leftOut.Add(item.Path);
+                    continue;
+                }
                 try
                 {
                     string local = LocalNames.Resolve(_destination, relative, item.Path);
@@ -147,6 +155,7 @@ namespace VaultStaging.Commands
 
         protected override void EndProcessing()
         {
+            TellLeftOut(_leftOut);
             if (_files.Count == 0) return;
             if (!_destinationIsFolder && (_files.Count > 1 || _inputs > 1))
                 ThrowFailure(new VaultInputException("Destination",

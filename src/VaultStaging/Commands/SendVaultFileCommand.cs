@@ -43,6 +43,10 @@ namespace VaultStaging.Commands
         [Parameter]
         public SwitchParameter Recurse { get; set; }
 
+        /// <summary>With -Recurse, enter folder links (symbolic links, junctions) too; a link back into the tree is skipped with a warning.</summary>
+        [Parameter]
+        public SwitchParameter FollowSymlink { get; set; }
+
         [Parameter]
         public SwitchParameter Overwrite { get; set; }
 
@@ -72,6 +76,7 @@ namespace VaultStaging.Commands
 
         readonly List<FileUploadRequest> _files = new List<FileUploadRequest>();
         readonly HashSet<string> _seen = new HashSet<string>(StringComparer.Ordinal);
+        readonly List<string> _leftOut = new List<string>();
         bool _destinationChecked;
         string _destination;
 
@@ -119,6 +124,7 @@ namespace VaultStaging.Commands
 
         protected override void EndProcessing()
         {
+            TellLeftOut(_leftOut);
             if (_files.Count == 0) return;
             if (_files.Count > 1 && !IsFolderDestination && !Recurse)
             {
@@ -159,7 +165,7 @@ namespace VaultStaging.Commands
                     }
                     else if (!outcome.WasCancelled)
                     {
-                        WriteFailure(outcome.Error is VaultException ? outcome.Error : new VaultException(VaultFailureKind.Client, "UPLOAD_FAILED",
+                        WriteFailure(outcome.Error is VaultException ? outcome.Error : LocalFileFailure.Describe(outcome.Error, outcome.Item.LocalPath) ?? new VaultException(VaultFailureKind.Client, "UPLOAD_FAILED",
                             $"The upload of {outcome.Item.LocalPath} failed: {outcome.Error.Message}", ""), outcome.Item.LocalPath);
                     }
                 }, left =>
@@ -227,26 +233,38 @@ namespace VaultStaging.Commands
             {
                 if (!Recurse)
                     throw new VaultInputException("Path", $"'{input}' is a folder. Add -Recurse to send it with everything in it, or give files, for example -Path '{System.IO.Path.Combine(input, "*")}'.");
-                var folder = new DirectoryInfo(input);
-                return folder.EnumerateFiles("*", SearchOption.AllDirectories)
-                    .OrderBy(f => f.FullName, StringComparer.Ordinal)
-                    .Select(f => Request(f, StagingPath.Combine(_destination, RelativePath(folder.FullName, f.FullName))))
-                    .ToList();
+                var tree = new LocalTree { FollowLinks = FollowSymlink, SkipFolder = Filter.ExcludesFolder };
+                List<LocalEntry> entries = tree.Walk(input);
+                WriteTreeNotes(tree);
+                var requests = new List<FileUploadRequest>();
+                foreach (LocalEntry e in entries)
+                {
+                    if (Filter.LeavesOut(e.RelativePath, e.IsFolder)) _leftOut.Add(e.FullPath);
+                    else if (!e.IsFolder)
+                    {
+                        // One file that cannot go (a name Vault cannot hold, too large) is its own error; the rest go.
+                        try { requests.Add(Request(e.FullPath, e.Size, StagingPath.Combine(_destination, e.RelativePath))); }
+                        catch (VaultInputException failure) { WriteFailure(failure, e.FullPath); }
+                    }
+                }
+                return requests;
             }
             var info = new FileInfo(input);
             if (!info.Exists)
                 throw new VaultInputException("Path", $"Cannot find the file '{input}'.");
+            if (!Filter.TakesFile(info.Name))
+            {
+                _leftOut.Add(info.FullName);
+                return new FileUploadRequest[0];
+            }
             string destination = IsFolderDestination || Recurse ? StagingPath.Combine(_destination, info.Name) : _destination;
-            return new[] { Request(info, destination) };
+            return new[] { Request(info.FullName, info.Length, destination) };
         }
 
-        static string RelativePath(string folder, string file) =>
-            file.Substring(folder.TrimEnd(System.IO.Path.DirectorySeparatorChar, System.IO.Path.AltDirectorySeparatorChar).Length + 1)
-                .Replace(System.IO.Path.DirectorySeparatorChar, '/');
-
-        FileUploadRequest Request(FileInfo info, string destination)
+        FileUploadRequest Request(string fullPath, long length, string destination)
         {
-            var request = new FileUploadRequest(info.FullName, info.Length, StagingPath.ValidateFile(destination, "Destination"))
+            string name = System.IO.Path.GetFileName(fullPath);
+            var request = new FileUploadRequest(fullPath, length, StagingPath.ValidateFile(destination, "Destination"))
             {
                 Overwrite = Overwrite,
                 PartSize = PartSizeOrNull,
@@ -254,11 +272,11 @@ namespace VaultStaging.Commands
                 Force = Force,
                 Method = UploadMethod,
             };
-            if (request.Method == UploadMethod.Direct && info.Length > VaultClient.MaxDirectFileSize)
-                throw new VaultInputException("UploadMethod", $"'{info.FullName}' has {info.Length:N0} bytes; -UploadMethod Direct takes files of at most {VaultClient.MaxDirectFileSize:N0} bytes. Leave -UploadMethod out to send it through an upload session.");
+            if (request.Method == UploadMethod.Direct && length > VaultClient.MaxDirectFileSize)
+                throw new VaultInputException("UploadMethod", $"'{fullPath}' has {length:N0} bytes; -UploadMethod Direct takes files of at most {VaultClient.MaxDirectFileSize:N0} bytes. Leave -UploadMethod out to send it through an upload session.");
             // Plans now: a file over 500 GB, or a part size that cannot cut this file, is an error before any call.
             if (request.EffectiveMethod == UploadMethod.UploadSession)
-                PartPlanner.Plan(info.Length, ActiveConnection.ApiVersion, PartSizeOrNull, info.Name);
+                PartPlanner.Plan(length, ActiveConnection.ApiVersion, PartSizeOrNull, name);
             return request;
         }
 

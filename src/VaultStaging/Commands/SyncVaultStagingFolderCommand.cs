@@ -39,6 +39,10 @@ namespace VaultStaging.Commands
         [Parameter]
         public SwitchParameter Delete { get; set; }
 
+        /// <summary>Enter local folder links (symbolic links, junctions) too; a link back into the tree is skipped with a warning.</summary>
+        [Parameter]
+        public SwitchParameter FollowSymlink { get; set; }
+
         /// <summary>With -Delete: do not ask before deleting.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -59,6 +63,7 @@ namespace VaultStaging.Commands
             string local = null;
             string staging = null;
             List<LocalEntry> localTree = null;
+            var walk = new LocalTree { FollowLinks = FollowSymlink, SkipFolder = Filter.ExcludesFolder };
             var remoteTree = new List<StagingItem>();
             bool rootExists = false;
             RunFor(Path, () =>
@@ -71,7 +76,7 @@ namespace VaultStaging.Commands
                 staging = StagingPath.ValidateAny(StagingPathOf(Destination, "Destination"), "Destination");
                 // The local tree is read while the staging tree is listed: the disk and the network at once.
                 Task<List<LocalEntry>> readingLocal = localExists
-                    ? Task.Run(() => SyncPlanner.ReadLocalTree(local).ToList())
+                    ? Task.Run(() => walk.Walk(local))
                     : Task.FromResult(new List<LocalEntry>());
                 try
                 {
@@ -96,9 +101,16 @@ namespace VaultStaging.Commands
                 if (!localExists && ShouldProcess(local, "Create folder")) Directory.CreateDirectory(local);
             }, terminating: true);
             if (localTree == null) return;
+            WriteTreeNotes(walk);
 
-            SyncPlan plan = SyncPlanner.Plan(Direction, local, staging, localTree, remoteTree, Delete);
-            WriteVerbose($"Sync {Direction} {local} <-> {staging}: {plan.Send.Count} to send, {plan.MakeFolders.Count} folder(s) to make, {plan.Skip.Count} unchanged, {plan.Delete.Count} to delete, {plan.Conflicts.Count} in conflict, {plan.Refused.Count} with a name this file system cannot hold.");
+            // Out of the sync on both sides: what the filters leave out, and what is inside a local folder the walk did not
+            // enter (it could not be listed, or a link not followed), the folder included: never made, deleted or written through.
+            IReadOnlyList<string> unread = walk.FoldersNotWalked;
+            bool LeavesOut(string relative, bool isFolder) =>
+                Filter.LeavesOut(relative, isFolder) || unread.Any(u => u.Length == 0 || relative == u || relative.StartsWith(u + "/", StringComparison.Ordinal));
+            SyncPlan plan = SyncPlanner.Plan(Direction, local, staging, localTree, remoteTree, Delete, leavesOut: LeavesOut);
+            TellLeftOut(plan.LeftOut.Where(p => Filter.LeavesOut(p, false) || Filter.LeavesOut(p, true)).ToList());
+            WriteVerbose($"Sync {Direction} {local} <-> {staging}: {plan.Send.Count} to send, {plan.MakeFolders.Count} folder(s) to make, {plan.Skip.Count} unchanged, {plan.Delete.Count} to delete, {plan.Conflicts.Count} in conflict, {plan.Refused.Count} with a name this file system cannot hold, {plan.LeftOut.Count} left out.");
             foreach (SyncRecord conflict in plan.Conflicts)
             {
                 WriteFailure(new VaultException(VaultFailureKind.Client, "SYNC_CONFLICT", $"{conflict.RelativePath} was not synced: {conflict.Reason}.", ConflictHint(conflict)), conflict.RelativePath);
@@ -244,7 +256,8 @@ namespace VaultStaging.Commands
             {
                 record.Action = "Failed";
                 record.Reason = error.Message;
-                WriteFailure(error is VaultException ? error : new VaultException(VaultFailureKind.Client, "SYNC_FAILED", $"{record.RelativePath} was not synced: {error.Message}", "Run the same command again."), record.RelativePath);
+                WriteFailure(error is VaultException ? error
+                    : (record.Direction == SyncDirection.Upload ? LocalFileFailure.Describe(error, record.LocalPath) : null) ?? new VaultException(VaultFailureKind.Client, "SYNC_FAILED", $"{record.RelativePath} was not synced: {error.Message}", "Run the same command again."), record.RelativePath);
             }
             if (PassThru) WriteObject(record);
         }

@@ -1,10 +1,12 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using VaultStaging.Transfer;
+using VaultStaging.Vault;
 
 namespace VaultStaging.Commands
 {
@@ -18,6 +20,64 @@ namespace VaultStaging.Commands
     public abstract class TransferCmdlet : VaultConnectedCmdlet, ITransferHost
     {
         readonly ConcurrentQueue<Confirmation> _confirmations = new ConcurrentQueue<Confirmation>();
+        NameFilter _filter;
+
+        /// <summary>Only files whose name matches one of these wildcard patterns (case ignored); folders are still walked.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[] Include { get; set; }
+
+        /// <summary>Leave out files and folders (with everything in them) whose name matches one of these wildcard patterns (case ignored).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[] Exclude { get; set; }
+
+        /// <summary>A cap on the bytes per second of all this command's transfers together, both directions; 0 (default): none.</summary>
+        [Parameter]
+        [ValidateRange(0, long.MaxValue)]
+        public long MaximumBytesPerSecond { get; set; }
+
+        protected override BandwidthLimiter MakeLimiter() => MaximumBytesPerSecond > 0 ? new BandwidthLimiter(MaximumBytesPerSecond) : null;
+
+        /// <summary>-Include and -Exclude as PowerShell matches names: WildcardPattern, ignoring case.</summary>
+        protected NameFilter Filter => _filter ?? (_filter = new NameFilter(Matchers(Include), Matchers(Exclude), DescribeFilter()));
+
+        static IEnumerable<Func<string, bool>> Matchers(string[] patterns) =>
+            (patterns ?? new string[0]).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).Select(w => (Func<string, bool>)w.IsMatch).ToList();
+
+        string DescribeFilter()
+        {
+            string Quoted(string[] p) => string.Join(", ", p.Select(x => "'" + x + "'"));
+            var parts = new List<string>();
+            if (Include != null && Include.Length > 0) parts.Add("-Include " + Quoted(Include));
+            if (Exclude != null && Exclude.Length > 0) parts.Add("-Exclude " + Quoted(Exclude));
+            return string.Join(" ", parts);
+        }
+
+        /// <summary>
+        /// With -WhatIf, what the filters left out is said as the plan is (the host line ShouldProcess writes),
+        /// so the plan shows the filters applied; otherwise a verbose line.
+        /// </summary>
+        protected void TellLeftOut(IReadOnlyCollection<string> leftOut)
+        {
+            if (leftOut.Count == 0 || Filter.IsEmpty) return;
+            string text = $"{leftOut.Count} item(s) left out by {Filter.Description}: {string.Join(", ", leftOut.Take(10))}{(leftOut.Count > 10 ? ", ..." : "")}";
+            bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object w) ? w is SwitchParameter s && s.IsPresent
+                : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+            if (whatIf) Host.UI.WriteLine("What if: " + text);
+            else WriteVerbose(text);
+        }
+
+        /// <summary>What a walk of a local tree met: a link not followed (verbose), a loop (warning), a folder it could not list (an error for that folder).</summary>
+        protected void WriteTreeNotes(LocalTree tree)
+        {
+            foreach (LocalTreeNote note in tree.Notes)
+            {
+                if (note.Kind == LocalTreeNoteKind.LinkNotFollowed) WriteVerbose(note.Message);
+                else if (note.Kind == LocalTreeNoteKind.LinkLoop) WriteWarning(note.Message);
+                else WriteFailure(new VaultException(VaultFailureKind.Client, "FOLDER_UNREADABLE", note.Message, ""), note.FullPath);
+            }
+        }
 
         sealed class Confirmation
         {

@@ -34,7 +34,10 @@ namespace VaultStaging.Commands
             _stopping.Token,
             Wants("Verbose", "VerbosePreference") ? text => _messages.Enqueue(new QueuedMessage { Kind = MessageKind.Verbose, Text = text }) : (Action<string>)null,
             Wants("Debug", "DebugPreference") ? text => _messages.Enqueue(new QueuedMessage { Kind = MessageKind.Debug, Text = text }) : (Action<string>)null,
-            text => _messages.Enqueue(new QueuedMessage { Kind = MessageKind.Warning, Text = text })));
+            text => _messages.Enqueue(new QueuedMessage { Kind = MessageKind.Warning, Text = text })).WithLimiter(MakeLimiter()));
+
+        /// <summary>The command's bandwidth cap, made once with the call context (the transfer cmdlets' -MaximumBytesPerSecond).</summary>
+        protected virtual BandwidthLimiter MakeLimiter() => null;
 
         /// <summary>Whether -Verbose/-Debug or the caller's preference variable would show the stream.</summary>
         bool Wants(string switchName, string preferenceVariable)
@@ -154,7 +157,9 @@ namespace VaultStaging.Commands
                 case "USER_LOCKED_OUT":
                 case "PASSWORD_CHANGE_REQUIRED":
                     return ErrorCategory.AuthenticationError;
-                case "INSUFFICIENT_ACCESS": return ErrorCategory.PermissionDenied;
+                case "INSUFFICIENT_ACCESS":
+                case "FOLDER_UNREADABLE":
+                    return ErrorCategory.PermissionDenied;
                 case "WRONG_VAULT": return ErrorCategory.SecurityError;
                 case "INVALID_DATA":
                 case "PARAMETER_REQUIRED":
@@ -169,6 +174,7 @@ namespace VaultStaging.Commands
                     return ErrorCategory.InvalidOperation;
                 case "RACE_CONDITION":
                 case "OPERATION_IN_PROGRESS":
+                case "FILE_IN_USE":
                     return ErrorCategory.ResourceBusy;
                 case "API_LIMIT_EXCEEDED":
                 case "EXCEEDS_FILE_MAX_SIZE":

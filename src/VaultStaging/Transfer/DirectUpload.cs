@@ -22,13 +22,26 @@ namespace VaultStaging.Transfer
             {
                 HashingReadStream sent = null;
                 long counted = 0;
-                StagingItem item = await client.UploadFileAsync(destination, size, () =>
+                // Opened here first: a file that cannot be read (held by another program, no access) fails
+                // as itself, not as a transport failure inside the call; later attempts open it anew.
+                Stream first = open();
+                StagingItem item;
+                try
                 {
-                    progress?.TakeBack(counted);
-                    counted = 0;
-                    sent = new HashingReadStream(open(), n => { counted += n; progress?.Moved(n); });
-                    return sent;
-                }, overwrite, ctx).ConfigureAwait(false);
+                    item = await client.UploadFileAsync(destination, size, () =>
+                    {
+                        progress?.TakeBack(counted);
+                        counted = 0;
+                        Stream file = first ?? open();
+                        first = null;
+                        sent = new HashingReadStream(file, n => { counted += n; progress?.Moved(n); });
+                        return sent;
+                    }, overwrite, ctx).ConfigureAwait(false);
+                }
+                finally
+                {
+                    first?.Dispose();
+                }
                 string local = sent?.Md5Hex;
                 if (item.Size == size && Md5Hex.AreEqual(item.Md5, local)) return (item, send);
                 string what = item.Size != size

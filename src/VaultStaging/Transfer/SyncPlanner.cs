@@ -41,6 +41,8 @@ namespace VaultStaging.Transfer
         public bool IsFolder { get; set; }
         public long Size { get; set; }
         public DateTime LastWriteTimeUtc { get; set; }
+        /// <summary>Hidden, System, ReparsePoint (a link)...: as the file system gave them.</summary>
+        public FileAttributes Attributes { get; set; }
     }
 
     /// <summary>What a sync will do: files to send, folders to make on the target, what to delete, what is left alone.</summary>
@@ -55,6 +57,8 @@ namespace VaultStaging.Transfer
         public List<KeyValuePair<SyncRecord, Vault.VaultException>> Refused { get; } = new List<KeyValuePair<SyncRecord, Vault.VaultException>>();
         /// <summary>Folders the target already has (relative paths), so nothing asks for them again.</summary>
         public List<string> TargetFolders { get; } = new List<string>();
+        /// <summary>What the filters (or a folder that could not be read) left out, on either side: neither sent nor deleted.</summary>
+        public List<string> LeftOut { get; } = new List<string>();
     }
 
     /// <summary>
@@ -64,24 +68,42 @@ namespace VaultStaging.Transfer
     /// without a call. With delete, target files and folders the source lacks are removed (a folder once,
     /// with what is in it). A file on one side where the other has a folder is a conflict: nothing at or below
     /// that path is sent, made or deleted. Names match exactly, or ignoring case where the local file system does.
-    /// Plain C#: no calls, no disk.
+    /// What <c>leavesOut</c> names (-Include/-Exclude, a folder that could not be read) is out of the sync on
+    /// both sides: never sent, never deleted, and a target folder holding any of it is not deleted whole
+    /// (as rclone without --delete-excluded). Plain C#: no calls, no disk.
     /// </summary>
     public static class SyncPlanner
     {
         static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(2);
 
         public static SyncPlan Plan(SyncDirection direction, string localRoot, string stagingRoot,
-            IEnumerable<LocalEntry> local, IEnumerable<StagingItem> remote, bool delete, LocalNameRules rules = null)
+            IEnumerable<LocalEntry> local, IEnumerable<StagingItem> remote, bool delete, LocalNameRules rules = null,
+            Func<string, bool, bool> leavesOut = null)
         {
             StringComparer names = LocalNames.CaseSensitive ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
+            var plan = new SyncPlan();
+            bool up = direction == SyncDirection.Upload;
+            // Target folders that hold something left out: deleting one whole would delete that too.
+            var holdsLeftOut = new HashSet<string>(names);
+            var leftOut = new HashSet<string>(names);
+            bool Out(string relative, bool isFolder, bool onTarget)
+            {
+                if (leavesOut == null || !leavesOut(relative, isFolder)) return false;
+                leftOut.Add(relative);
+                if (onTarget)
+                    for (int slash = relative.IndexOf('/'); slash > 0; slash = relative.IndexOf('/', slash + 1)) holdsLeftOut.Add(relative.Substring(0, slash));
+                return true;
+            }
             var localByPath = new Dictionary<string, LocalEntry>(names);
-            foreach (LocalEntry e in local) localByPath[e.RelativePath] = e;
+            foreach (LocalEntry e in local)
+                if (!Out(e.RelativePath, e.IsFolder, onTarget: !up)) localByPath[e.RelativePath] = e;
             var remoteByPath = new Dictionary<string, StagingItem>(names);
             foreach (StagingItem item in remote)
             {
                 string relative = Vault.StagingPath.RelativeTo(item.Path, stagingRoot);
-                if (!string.IsNullOrEmpty(relative)) remoteByPath[relative] = item;
+                if (!string.IsNullOrEmpty(relative) && !Out(relative, item.IsFolder, onTarget: up)) remoteByPath[relative] = item;
             }
+            plan.LeftOut.AddRange(leftOut.OrderBy(p => p, StringComparer.Ordinal));
 
             // A file on one side where the other has a folder: that path and everything below it is left as it
             // is, on both sides. Deleting the folder's contents would still leave no room for the file, and
@@ -94,8 +116,6 @@ namespace VaultStaging.Transfer
                 if (conflict != null) belowConflict[conflict] = belowConflict.TryGetValue(conflict, out int n) ? n + 1 : 1;
             }
 
-            var plan = new SyncPlan();
-            bool up = direction == SyncDirection.Upload;
             plan.TargetFolders.AddRange(up
                 ? remoteByPath.Where(r => r.Value.IsFolder).Select(r => r.Key)
                 : localByPath.Where(l => l.Value.IsFolder).Select(l => l.Key));
@@ -179,6 +199,8 @@ namespace VaultStaging.Transfer
                 if (sourceHas.Contains(rel) || ConflictAbove(rel, conflicts) != null) continue;
                 if (deletedFolder != null && rel.StartsWith(deletedFolder + "/", names == StringComparer.Ordinal ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase)) continue;
                 bool isFolder = up ? remoteByPath[rel].IsFolder : localByPath[rel].IsFolder;
+                // It holds what the filters leave out: it stays, and what else is in it is judged item by item.
+                if (isFolder && holdsLeftOut.Contains(rel)) continue;
                 if (isFolder) deletedFolder = rel;
                 plan.Delete.Add(new SyncRecord
                 {
@@ -208,28 +230,5 @@ namespace VaultStaging.Transfer
 
         static bool Newer(DateTime? source, DateTime? target) =>
             source.HasValue && (!target.HasValue || source.Value - target.Value > Tolerance);
-
-        /// <summary>
-        /// The local tree below <paramref name="root"/>: every file and folder, '/'-separated relative paths,
-        /// leaving out this module's own partial downloads (they belong to a download in progress).
-        /// </summary>
-        public static IEnumerable<LocalEntry> ReadLocalTree(string root)
-        {
-            var folder = new DirectoryInfo(root);
-            int skip = folder.FullName.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Length + 1;
-            foreach (FileSystemInfo info in folder.EnumerateFileSystemInfos("*", SearchOption.AllDirectories))
-            {
-                if (info.Name.EndsWith(".vaultpart", StringComparison.Ordinal) || info.Name.EndsWith(".vaultpart.done", StringComparison.Ordinal)) continue;
-                bool isFolder = (info.Attributes & FileAttributes.Directory) != 0;
-                yield return new LocalEntry
-                {
-                    RelativePath = info.FullName.Substring(skip).Replace(Path.DirectorySeparatorChar, '/'),
-                    FullPath = info.FullName,
-                    IsFolder = isFolder,
-                    Size = isFolder ? 0 : ((FileInfo)info).Length,
-                    LastWriteTimeUtc = info.LastWriteTimeUtc,
-                };
-            }
-        }
     }
 }

@@ -10,6 +10,9 @@ namespace VaultStaging.Vault
     /// <summary>
     /// A stream that calls back whenever bytes move through it, in slices small enough that a slow link
     /// still reports often: the attempt's time limit restarts on each, so it measures a stall, not a size.
+    /// With a <see cref="BandwidthLimiter"/> (-MaximumBytesPerSecond) every slice is booked with it: a write
+    /// waits before its slice moves, a read after. A wait for the cap is no stall, so the callback comes
+    /// after it too; the wait ends at once when the attempt is cancelled (Ctrl+C, its time limit).
     /// </summary>
     internal sealed class ProgressStream : Stream
     {
@@ -19,16 +22,22 @@ namespace VaultStaging.Vault
         readonly Stream _inner;
         readonly Action _moved;
         readonly bool _leaveOpen;
+        readonly BandwidthLimiter _limiter;
+        readonly CancellationToken _token;
 
         /// <summary>Bytes written through this stream.</summary>
         public long Written { get; private set; }
 
-        public ProgressStream(Stream inner, Action moved, bool leaveOpen = false)
+        public ProgressStream(Stream inner, Action moved, bool leaveOpen = false, BandwidthLimiter limiter = null, CancellationToken token = default)
         {
             _inner = inner ?? throw new ArgumentNullException(nameof(inner));
             _moved = moved;
             _leaveOpen = leaveOpen;
+            _limiter = limiter;
+            _token = token;
         }
+
+        int SliceOf(int count) => Math.Min(count, _limiter?.SliceBytes ?? Slice);
 
         public override bool CanRead => _inner.CanRead;
         public override bool CanSeek => false;
@@ -38,14 +47,25 @@ namespace VaultStaging.Vault
 
         public override int Read(byte[] buffer, int offset, int count)
         {
-            int n = _inner.Read(buffer, offset, count);
+            int n = _inner.Read(buffer, offset, _limiter == null ? count : SliceOf(count));
+            if (n > 0 && _limiter != null)
+            {
+                _moved?.Invoke();
+                _limiter.Wait(n, before: false, _token);
+            }
             if (n > 0) _moved?.Invoke();
             return n;
         }
 
         public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
-            int n = await _inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+            int n = await _inner.ReadAsync(buffer, offset, _limiter == null ? count : SliceOf(count), cancellationToken).ConfigureAwait(false);
+            if (n > 0 && _limiter != null)
+            {
+                _moved?.Invoke();
+                using (var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _token))
+                    await _limiter.WaitAsync(n, before: false, both.Token).ConfigureAwait(false);
+            }
             if (n > 0) _moved?.Invoke();
             return n;
         }
@@ -54,7 +74,8 @@ namespace VaultStaging.Vault
         {
             while (count > 0)
             {
-                int n = Math.Min(Slice, count);
+                int n = SliceOf(count);
+                _limiter?.Wait(n, before: true, _token);
                 _inner.Write(buffer, offset, n);
                 Written += n;
                 _moved?.Invoke();
@@ -67,7 +88,13 @@ namespace VaultStaging.Vault
         {
             while (count > 0)
             {
-                int n = Math.Min(Slice, count);
+                int n = SliceOf(count);
+                if (_limiter != null)
+                {
+                    using (var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _token))
+                        await _limiter.WaitAsync(n, before: true, both.Token).ConfigureAwait(false);
+                    _moved?.Invoke(); // the wait was the cap's, not a stall
+                }
                 await _inner.WriteAsync(buffer, offset, n, cancellationToken).ConfigureAwait(false);
                 Written += n;
                 _moved?.Invoke();
@@ -97,12 +124,16 @@ namespace VaultStaging.Vault
         readonly HttpContent _inner;
         readonly Action _moved;
         readonly Action<long> _written;
+        readonly BandwidthLimiter _limiter;
+        readonly CancellationToken _token;
 
-        public ProgressContent(HttpContent inner, Action moved, Action<long> written)
+        public ProgressContent(HttpContent inner, Action moved, Action<long> written, BandwidthLimiter limiter = null, CancellationToken token = default)
         {
             _inner = inner;
             _moved = moved;
             _written = written;
+            _limiter = limiter;
+            _token = token;
             foreach (var header in inner.Headers)
             {
                 if (!string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase))
@@ -112,7 +143,7 @@ namespace VaultStaging.Vault
 
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext context)
         {
-            var counting = new ProgressStream(stream, _moved, leaveOpen: true);
+            var counting = new ProgressStream(stream, _moved, leaveOpen: true, _limiter, _token);
             await _inner.CopyToAsync(counting).ConfigureAwait(false);
             _written?.Invoke(counting.Written);
         }

@@ -24,7 +24,14 @@ namespace VaultStaging.Vault
 
         /// <summary>The same sinks with another cancellation (a transfer that stops its own work on a failure).</summary>
         public VaultCallContext WithCancellation(CancellationToken cancellationToken) =>
-            new VaultCallContext(cancellationToken, _verbose, _debug, _warning);
+            new VaultCallContext(cancellationToken, _verbose, _debug, _warning) { Limiter = Limiter };
+
+        /// <summary>The same context with the command's bandwidth cap (-MaximumBytesPerSecond), shared by all its calls.</summary>
+        public VaultCallContext WithLimiter(BandwidthLimiter limiter) =>
+            new VaultCallContext(CancellationToken, _verbose, _debug, _warning) { Limiter = limiter };
+
+        /// <summary>The cap every byte of this command's calls is booked with, both directions; null: none.</summary>
+        public BandwidthLimiter Limiter { get; private set; }
 
         public static VaultCallContext None { get; } = new VaultCallContext(CancellationToken.None);
 

@@ -167,7 +167,7 @@ namespace VaultStaging.Vault
             HttpRequestMessage message = null;
             try
             {
-                message = BuildMessage(request, sessionId, open);
+                message = BuildMessage(request, sessionId, open, ctx.Limiter);
                 if (ctx.IsDebugEnabled) DebugRequest(message, ctx);
                 open.Response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, open.Timeout.Token).ConfigureAwait(false);
                 open.Touch();
@@ -179,7 +179,7 @@ namespace VaultStaging.Vault
                 if (request.ExpectsBytes && json && status == 200)
                 {
                     // A download that failed: Vault answers its JSON envelope instead of the bytes.
-                    open.Body = new ProgressStream(await open.Response.Content.ReadAsStreamAsync().ConfigureAwait(false), open.Touch);
+                    open.Body = new ProgressStream(await open.Response.Content.ReadAsStreamAsync().ConfigureAwait(false), open.Touch, limiter: ctx.Limiter, token: open.Timeout.Token);
                     open.AbortOnCancel();
                     VaultResponse answer = await ReadEnvelopeAsync(open, ctx).ConfigureAwait(false);
                     throw new VaultException(VaultFailureKind.Http, "HTTP_ERROR",
@@ -189,7 +189,7 @@ namespace VaultStaging.Vault
                 bool expected = request.ExpectsBytes ? (status == 200 || status == 206) && !json : status == 200 && json;
                 if (!expected)
                     throw await HttpFailureAsync(request, open.Response, mediaType, open.Timeout.Token).ConfigureAwait(false);
-                open.Body = new ProgressStream(await open.Response.Content.ReadAsStreamAsync().ConfigureAwait(false), open.Touch);
+                open.Body = new ProgressStream(await open.Response.Content.ReadAsStreamAsync().ConfigureAwait(false), open.Touch, limiter: ctx.Limiter, token: open.Timeout.Token);
                 open.AbortOnCancel();
                 return open;
             }
@@ -282,7 +282,7 @@ namespace VaultStaging.Vault
             }
         }
 
-        HttpRequestMessage BuildMessage(VaultRequest request, string sessionId, OpenResponse open)
+        HttpRequestMessage BuildMessage(VaultRequest request, string sessionId, OpenResponse open, BandwidthLimiter limiter)
         {
             var message = new HttpRequestMessage(request.Method, request.AbsoluteUri ?? new Uri(BaseUri, request.ApiPath));
             message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -304,7 +304,7 @@ namespace VaultStaging.Vault
             // when a reused connection closes before the answer (dotnet/runtime issue 86714), even though the
             // server may have done it. Once a body is being sent it never does: the retry stays ours to decide.
             else if (!request.Idempotent) content = new ByteArrayContent(Array.Empty<byte>());
-            if (content != null) message.Content = new ProgressContent(content, open.Touch, open.BodyWritten);
+            if (content != null) message.Content = new ProgressContent(content, open.Touch, open.BodyWritten, limiter, open.Timeout.Token);
             request.AddHeaders?.Invoke(message);
             return message;
         }

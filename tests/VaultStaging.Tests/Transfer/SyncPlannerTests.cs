@@ -136,12 +136,65 @@ public sealed class SyncPlannerTests
             System.IO.File.WriteAllText(Path.Combine(root, "a", "one.txt"), "1");
             System.IO.File.WriteAllText(Path.Combine(root, "a", ".one.txt.1-0.vaultpart"), "partial");
             System.IO.File.WriteAllText(Path.Combine(root, "a", ".one.txt.1-0.vaultpart.done"), "0");
-            var entries = SyncPlanner.ReadLocalTree(root).Select(e => e.RelativePath).OrderBy(p => p).ToList();
+            var entries = new LocalTree().Walk(root).Select(e => e.RelativePath).OrderBy(p => p).ToList();
             Assert.Equal(["a", "a/one.txt"], entries);
         }
         finally
         {
             Directory.Delete(root, true);
         }
+    }
+}
+
+/// <summary>-Include/-Exclude in a sync: what the filters leave out is neither sent nor deleted, on either side.</summary>
+public sealed class SyncFilterTests
+{
+    private static readonly DateTime T0 = new(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc);
+    private static LocalEntry File(string rel) => new() { RelativePath = rel, FullPath = "/local/" + rel, Size = 1, LastWriteTimeUtc = T0 };
+    private static LocalEntry Folder(string rel) => new() { RelativePath = rel, FullPath = "/local/" + rel, IsFolder = true, LastWriteTimeUtc = T0 };
+    private static StagingItem Remote(string rel) => new() { Kind = StagingItemKind.File, Path = "/dest/" + rel, Size = 1, ModifiedDate = T0.ToLocalTime() };
+    private static StagingItem RemoteFolder(string rel) => new() { Kind = StagingItemKind.Folder, Path = "/dest/" + rel };
+
+    private static Func<string, bool> Glob(string pattern) => name =>
+        pattern.StartsWith('*') ? name.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase) : string.Equals(name, pattern, StringComparison.OrdinalIgnoreCase);
+
+    [Fact]
+    public void Delete_never_removes_what_the_filters_leave_out_nor_a_folder_holding_it()
+    {
+        var filter = new NameFilter(null, [Glob("*.log"), Glob("cache")]);
+        var local = new[] { File("keep.txt"), File("new.LOG"), Folder("cache"), File("cache/c.bin") };
+        var remote = new[]
+        {
+            Remote("keep.txt"), Remote("server.log"), RemoteFolder("cache"), Remote("cache/old.bin"),
+            RemoteFolder("old"), Remote("old/gone.txt"), Remote("old/kept.log"), RemoteFolder("empty"),
+        };
+        SyncPlan plan = SyncPlanner.Plan(SyncDirection.Upload, "/local", "/dest", local, remote, delete: true, leavesOut: filter.LeavesOut);
+        Assert.Empty(plan.Send); // new.LOG is left out: the match ignores case
+        // "old" holds a left-out log: it stays, only what else is in it goes; "empty" holds nothing left out.
+        Assert.Equal(["empty", "old/gone.txt"], plan.Delete.Select(r => r.RelativePath));
+        Assert.Equal(["cache", "cache/c.bin", "cache/old.bin", "new.LOG", "old/kept.log", "server.log"], plan.LeftOut);
+    }
+
+    [Fact]
+    public void Include_chooses_files_and_still_walks_folders_in_both_directions()
+    {
+        var filter = new NameFilter([Glob("*.csv")], null);
+        var remote = new[] { RemoteFolder("a"), Remote("a/x.csv"), Remote("a/x.txt"), Remote("top.csv") };
+        SyncPlan down = SyncPlanner.Plan(SyncDirection.Download, "/local", "/dest", [File("local.txt")], remote, delete: true, leavesOut: filter.LeavesOut);
+        Assert.Equal(["a/x.csv", "top.csv"], down.Send.Select(r => r.RelativePath));
+        Assert.Equal("a", Assert.Single(down.MakeFolders).RelativePath);
+        Assert.Empty(down.Delete); // local.txt is not a .csv: out of the sync, kept
+    }
+
+    [Fact]
+    public void A_filter_matches_names_at_every_level_and_an_excluded_folder_takes_its_contents()
+    {
+        var filter = new NameFilter([Glob("*.csv")], [Glob("tmp")]);
+        Assert.False(filter.LeavesOut("a/b/c.csv", false));
+        Assert.True(filter.LeavesOut("a/tmp/c.csv", false));
+        Assert.True(filter.LeavesOut("a/b/c.txt", false));
+        Assert.False(filter.LeavesOut("a/b", true)); // -Include never leaves a folder out
+        Assert.True(filter.LeavesOut("a/tmp", true));
+        Assert.False(NameFilter.None.LeavesOut("anything", false));
     }
 }
