@@ -65,6 +65,25 @@ namespace VaultStaging.Commands
         [ValidateRange(1, 60)]
         public int RetryIntervalSec { get; set; } = 1;
 
+        /// <summary>A proxy for every call of this connection (as Invoke-RestMethod -Proxy: loopback addresses included).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Uri Proxy { get; set; }
+
+        /// <summary>The proxy's user name and password: for -Proxy, or else for the system's proxy.</summary>
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential ProxyCredential { get; set; }
+
+        /// <summary>Offers the logged-on Windows user's credentials (NTLM, Kerberos) to the proxy.</summary>
+        [Parameter]
+        public SwitchParameter ProxyUseDefaultCredentials { get; set; }
+
+        /// <summary>Straight to the vault, whatever the system's proxy settings say.</summary>
+        [Parameter]
+        public SwitchParameter NoProxy { get; set; }
+
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
@@ -81,8 +100,16 @@ namespace VaultStaging.Commands
                     Timeout = TimeSpan.FromSeconds(TimeoutSec),
                     Retry = new RetryPolicy { MaximumRetryCount = MaximumRetryCount, BaseDelay = TimeSpan.FromSeconds(RetryIntervalSec) },
                     UserAgentComment = PowerShellDescription(),
+                    Proxy = new ProxySettings
+                    {
+                        Address = Proxy,
+                        Credential = ProxyCredential?.GetNetworkCredential(),
+                        UseDefaultCredentials = ProxyUseDefaultCredentials,
+                        NoProxy = NoProxy,
+                    },
                 };
-                WriteVerbose($"Connecting to {VaultAddress.DisplayName(baseUri)} ({baseUri.Scheme}) with API {options.ApiVersion} as client '{options.ClientId}'.");
+                options.Proxy.Validate();
+                WriteVerbose($"Connecting to {VaultAddress.DisplayName(baseUri)} ({baseUri.Scheme}) with API {options.ApiVersion} as client '{options.ClientId}'; proxy: {options.Proxy.Describe(baseUri)}.");
                 Task<VaultClient> connecting;
                 switch (ParameterSetName)
                 {
@@ -112,6 +139,8 @@ namespace VaultStaging.Commands
                 ApiVersion = client.Options.ApiVersion,
                 ClientId = client.Options.ClientId,
                 AuthenticationMethod = client.AuthenticationMethod,
+                Proxy = client.Options.Proxy.Describe(client.BaseUri),
+                ProxyUserName = client.Options.Proxy.DescribeUser(),
                 ConnectedAt = DateTime.Now,
             };
             VaultConnection previous = RunspaceConnections.Default;

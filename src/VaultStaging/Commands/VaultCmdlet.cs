@@ -153,6 +153,7 @@ namespace VaultStaging.Commands
                 case "INACTIVE_USER":
                 case "USER_LOCKED_OUT":
                 case "PASSWORD_CHANGE_REQUIRED":
+                case "PROXY_AUTHENTICATION_REQUIRED":
                     return ErrorCategory.AuthenticationError;
                 case "INSUFFICIENT_ACCESS": return ErrorCategory.PermissionDenied;
                 case "WRONG_VAULT": return ErrorCategory.SecurityError;
