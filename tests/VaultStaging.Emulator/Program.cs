@@ -13,6 +13,7 @@ namespace VaultStaging.Emulator;
 ///        [--non-admin-paths relative|absolute] [--session-fields full|seed] [--item-job-duration-ms N]
 ///        [--range-status 206|200] [--range-past-end failure|416] [--non-empty-delete failure|job-error]
 ///        [--item-max-bytes N] [--latency-ms N] [--bandwidth-mbps N] [--error-type SITUATION=TYPE]... [--verbose]
+///        [--proxy-port-file FILE [--proxy-user NAME --proxy-password PASSWORD]]
 /// </code>
 /// Prints exactly one line to stdout once listening: "Vault emulator listening on http://127.0.0.1:PORT"
 /// (https://127.0.0.1:PORT with --urls https://... and a certificate).
@@ -25,6 +26,8 @@ public static class Program
         var options = new EmulatorOptions();
         string? portFile = null;
         bool exitOnStdinEof = false;
+        string? proxyPortFile = null;
+        var proxyOptions = new ForwardProxyOptions();
 
         try
         {
@@ -42,6 +45,9 @@ public static class Program
                     case "--urls": options.Urls = Value(); break;
                     case "--port-file": portFile = Value(); break;
                     case "--staging-root": options.StagingRoot = Value(); break;
+                    case "--proxy-port-file": proxyPortFile = Value(); break;
+                    case "--proxy-user": proxyOptions.UserName = Value(); break;
+                    case "--proxy-password": proxyOptions.Password = Value(); break;
                     case "--tls-cert": options.TlsCertificatePath = Value(); break;
                     case "--tls-key": options.TlsKeyPath = Value(); break;
                     case "--listing-form": options.ListingForm = Choice<ListingFormStyle>(arg, Value(), "reference", "recorded"); break;
@@ -99,15 +105,11 @@ public static class Program
             return 2;
         }
         await using var emulator = started;
+        // A forward proxy beside the emulator (ForwardProxy.cs): its address goes to --proxy-port-file.
+        await using ForwardProxy? proxy = proxyPortFile is null ? null : ForwardProxy.Start(proxyOptions);
+        if (proxy is not null) await WriteAtomicallyAsync(proxyPortFile!, proxy.Address.ToString());
 
-        if (portFile is not null)
-        {
-            // Atomic: a reader never sees a half-written file.
-            string full = Path.GetFullPath(portFile);
-            string temp = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-            await File.WriteAllTextAsync(temp, emulator.BaseUrl);
-            File.Move(temp, full, overwrite: true);
-        }
+        if (portFile is not null) await WriteAtomicallyAsync(portFile, emulator.BaseUrl);
         Console.Out.WriteLine($"Vault emulator listening on {emulator.BaseUrl}");
         Console.Out.Flush();
 
@@ -159,7 +161,19 @@ public static class Program
                                              file-too-big=EXCEEDS_FILE_MAX_SIZE protected-folder=OPERATION_NOT_ALLOWED
                                              non-empty-folder=OPERATION_NOT_ALLOWED
           --verbose                          Information-level logs on stderr
+          --proxy-port-file FILE             also run a forward proxy (CONNECT only; vault.test is 127.0.0.1 through it)
+                                             and write its address there; GET /_proxy/stats on it gives its counts
+          --proxy-user NAME, --proxy-password PASSWORD  the proxy asks for Basic authentication (default: none)
         """;
+
+    /// <summary>Atomic: a reader never sees a half-written file.</summary>
+    private static async Task WriteAtomicallyAsync(string path, string text)
+    {
+        string full = Path.GetFullPath(path);
+        string temp = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        await File.WriteAllTextAsync(temp, text);
+        File.Move(temp, full, overwrite: true);
+    }
 
     /// <summary>Parses one of the documented spellings (e.g. "job-error") into its enum value.</summary>
     private static T Choice<T>(string flag, string value, params string[] spellings) where T : struct, Enum
