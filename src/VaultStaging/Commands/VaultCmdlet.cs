@@ -184,7 +184,9 @@ namespace VaultStaging.Commands
                 case "PART_MD5_MISMATCH":
                 case "NOT_STAGED":
                     return ErrorCategory.InvalidResult;
-                case "FolderNotEmpty": return ErrorCategory.InvalidOperation;
+                case "FolderNotEmpty":
+                case "PATH_NOT_SUPPORTED_HERE":
+                    return ErrorCategory.InvalidOperation;
                 case "NotConnected": return ErrorCategory.ConnectionError;
                 case "TIMEOUT": return ErrorCategory.OperationTimeout;
                 case "TRANSPORT_ERROR": return ErrorCategory.ConnectionError;
