@@ -9,7 +9,10 @@
     CompatiblePSEditions = @('Core', 'Desktop')
     PowerShellVersion    = '5.1'
     # Windows PowerShell 5.1 needs .NET Framework 4.7.2 for netstandard2.0 assemblies to load without facades.
+    # It ignores DotNetFrameworkVersion for 4.5 and later, so VaultStaging.Requirements.ps1 checks the release
+    # before the assembly loads and says what is missing.
     DotNetFrameworkVersion = '4.7.2'
+    ScriptsToProcess     = @('VaultStaging.Requirements.ps1')
     FormatsToProcess     = @('VaultStaging.Format.ps1xml')
     CmdletsToExport      = @(
         'Connect-Vault', 'Disconnect-Vault', 'Get-VaultConnection',

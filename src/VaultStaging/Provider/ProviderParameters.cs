@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using System.Text;
+using VaultStaging.Commands;
 
 namespace VaultStaging.Provider
 {
@@ -12,6 +13,7 @@ namespace VaultStaging.Provider
         /// <summary>The connection of the new drive (Connect-Vault -PassThru). Without it the drive follows the runspace's default connection, as Vault: does.</summary>
         [Parameter]
         [ValidateNotNull]
+        [LiveConnection]
         public VaultConnection Connection { get; set; }
     }
 
