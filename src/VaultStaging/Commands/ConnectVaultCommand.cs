@@ -109,7 +109,7 @@ namespace VaultStaging.Commands
                     },
                 };
                 options.Proxy.Validate();
-                WriteVerbose($"Connecting to {VaultAddress.DisplayName(baseUri)} ({baseUri.Scheme}) with API {options.ApiVersion} as client '{options.ClientId}'; proxy: {options.Proxy.Describe(baseUri)}.");
+                WriteVerbose($"Connecting to {VaultAddress.DisplayName(baseUri)} ({baseUri.Scheme}) with API {options.ApiVersion} as client '{options.ClientId}'.");
                 Task<VaultClient> connecting;
                 switch (ParameterSetName)
                 {
@@ -139,13 +139,13 @@ namespace VaultStaging.Commands
                 ApiVersion = client.Options.ApiVersion,
                 ClientId = client.Options.ClientId,
                 AuthenticationMethod = client.AuthenticationMethod,
-                Proxy = client.Options.Proxy.Describe(client.BaseUri),
+                Proxy = client.Options.Proxy.Describe(client.ProxyInUse),
                 ProxyUserName = client.Options.Proxy.DescribeUser(),
                 ConnectedAt = DateTime.Now,
             };
             VaultConnection previous = RunspaceConnections.Default;
             RunspaceConnections.Default = connection;
-            WriteVerbose($"Connected to {connection.Vault} as {connection}; this is now the session's default connection.");
+            WriteVerbose($"Connected to {connection.Vault} as {connection} (proxy: {connection.Proxy}); this is now the session's default connection.");
             if (previous != null && !previous.HandedOut && previous.IsConnected)
             {
                 // Nobody can reach the replaced connection any more: close it rather than keep its sockets.

@@ -94,13 +94,15 @@ namespace VaultStaging.Vault
             return WebRequest.DefaultWebProxy;
         }
 
-        /// <summary>What Get-VaultConnection shows: which proxy, and where that choice came from. Never a password.</summary>
-        internal string Describe(Uri vault)
+        /// <summary>
+        /// What Get-VaultConnection shows: which proxy (<paramref name="proxyInUse"/>, from <see cref="ProxyFor"/>), and
+        /// where that choice came from. Never a password.
+        /// </summary>
+        internal string Describe(Uri proxyInUse)
         {
             if (NoProxy) return "none (-NoProxy)";
-            Uri proxy = ProxyFor(vault);
-            if (Address != null) return Show(proxy);
-            return proxy == null ? "none (system setting)" : Show(proxy) + " (system setting)";
+            if (Address != null) return Show(Address);
+            return proxyInUse == null ? "none (system setting)" : Show(proxyInUse) + " (system setting)";
         }
 
         /// <summary>Whose credential is offered to the proxy: a user name, the logged-on user, or none given.</summary>

@@ -21,7 +21,7 @@ public sealed class ProxySettingsTests
         Assert.False(proxy.BypassProxyOnLocal);
         Assert.False(proxy.IsBypassed(new Uri("http://127.0.0.1:1234/")));
         Assert.Same(settings.Credential, proxy.Credentials);
-        Assert.Equal("http://proxy.example.com:8080/", settings.Describe(Vault));
+        Assert.Equal("http://proxy.example.com:8080/", settings.Describe(settings.ProxyFor(Vault)));
         Assert.Equal(@"CORP\jdoe", settings.DescribeUser());
     }
 
@@ -33,7 +33,7 @@ public sealed class ProxySettingsTests
         using var handler = new HttpClientHandler();
         settings.ApplyTo(handler);
         Assert.False(handler.UseProxy);
-        Assert.Equal("none (-NoProxy)", settings.Describe(Vault));
+        Assert.Equal("none (-NoProxy)", settings.Describe(settings.ProxyFor(Vault)));
         Assert.Null(settings.ProxyFor(Vault));
     }
 
@@ -52,7 +52,7 @@ public sealed class ProxySettingsTests
         logged.ApplyTo(handler2);
         Assert.Same(CredentialCache.DefaultCredentials, handler2.DefaultProxyCredentials);
         Assert.Equal("(logged-on user)", logged.DescribeUser());
-        Assert.EndsWith("(system setting)", logged.Describe(Vault));
+        Assert.EndsWith("(system setting)", logged.Describe(logged.ProxyFor(Vault)));
     }
 
     [Theory]

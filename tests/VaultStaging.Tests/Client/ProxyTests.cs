@@ -75,7 +75,7 @@ public sealed class ProxyTests(ProxiedVaultFixture fixture) : IClassFixture<Prox
         long tunnels = fixture.Proxy.Tunnels, up = fixture.Proxy.BytesToServer, down = fixture.Proxy.BytesToClient;
         using VaultClient client = await Connect(WithCredential(ProxiedVaultFixture.ProxyPassword));
         Assert.Equal(fixture.Proxy.Address, client.ProxyInUse);
-        Assert.Equal(fixture.Proxy.Address.ToString(), client.Options.Proxy.Describe(client.BaseUri));
+        Assert.Equal(fixture.Proxy.Address.ToString(), client.Options.Proxy.Describe(client.ProxyInUse));
 
         try { await client.CreateFolderAsync("/proxied", VaultCallContext.None); }
         catch (VaultException e) when (e.ErrorType == "ITEM_NAME_EXISTS") { }

@@ -57,37 +57,37 @@ public sealed class UriQuirksTests : IDisposable
     }
 
     [Fact]
-    public void Under_the_legacy_rules_a_dotted_name_found_in_a_listing_is_never_sent_and_without_them_it_is_the_one_acted_on()
+    public async Task Under_the_legacy_rules_a_dotted_name_found_in_a_listing_is_never_sent_and_without_them_it_is_the_one_acted_on()
     {
-        using VaultClient client = Connect();
-        CreateFolder(client, "/dots");
-        CreateFolder(client, "/dots/Reports");
-        CreateFolder(client, "/dots/Reports.");
+        using VaultClient client = await Connect();
+        await CreateFolder(client, "/dots");
+        await CreateFolder(client, "/dots/Reports");
+        await CreateFolder(client, "/dots/Reports.");
         int calls = _emu.State.GetLog().Count;
 
         StagingPath.SetUriQuirksForTest(true);
-        var refused = Assert.ThrowsAny<VaultException>(() => client.DeleteItemAsync("/dots/Reports.", recursive: true, VaultCallContext.None).GetAwaiter().GetResult());
+        var refused = await Assert.ThrowsAnyAsync<VaultException>(() => client.DeleteItemAsync("/dots/Reports.", recursive: true, VaultCallContext.None));
         Assert.Equal("PATH_NOT_SUPPORTED_HERE", refused.ErrorType);
         Assert.Equal(calls, _emu.State.GetLog().Count);
         Assert.True(_emu.State.GetItem("/dots/Reports").Exists);
 
         StagingPath.SetUriQuirksForTest(false);
-        VaultJob job = client.DeleteItemAsync("/dots/Reports.", recursive: true, VaultCallContext.None).GetAwaiter().GetResult();
-        client.WaitForJobAsync(job, TimeSpan.FromSeconds(60), null, VaultCallContext.None).GetAwaiter().GetResult();
+        VaultJob job = await client.DeleteItemAsync("/dots/Reports.", recursive: true, VaultCallContext.None);
+        await client.WaitForJobAsync(job, TimeSpan.FromSeconds(60), null, VaultCallContext.None);
         Assert.False(_emu.State.GetItem("/dots/Reports.").Exists);
         Assert.True(_emu.State.GetItem("/dots/Reports").Exists);
     }
 
-    private VaultClient Connect()
+    private Task<VaultClient> Connect()
     {
         var password = new SecureString();
         foreach (char c in EmulatorFixture.AdminPassword) password.AppendChar(c);
-        return VaultClient.ConnectWithPasswordAsync(_emu.BaseUri, EmulatorFixture.AdminUserName, password, new VaultClientOptions(), VaultCallContext.None).GetAwaiter().GetResult();
+        return VaultClient.ConnectWithPasswordAsync(_emu.BaseUri, EmulatorFixture.AdminUserName, password, new VaultClientOptions(), VaultCallContext.None);
     }
 
-    private static void CreateFolder(VaultClient client, string path)
+    private static async Task CreateFolder(VaultClient client, string path)
     {
-        try { client.CreateFolderAsync(path, VaultCallContext.None).GetAwaiter().GetResult(); }
+        try { await client.CreateFolderAsync(path, VaultCallContext.None); }
         catch (VaultException e) when (e.ErrorType == "ITEM_NAME_EXISTS") { }
     }
 }
