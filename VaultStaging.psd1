@@ -9,7 +9,10 @@
     CompatiblePSEditions = @('Core', 'Desktop')
     PowerShellVersion    = '5.1'
     # Windows PowerShell 5.1 needs .NET Framework 4.7.2 for netstandard2.0 assemblies to load without facades.
+    # It ignores DotNetFrameworkVersion for 4.5 and later, so VaultStaging.Requirements.ps1 checks the release
+    # before the assembly loads and says what is missing.
     DotNetFrameworkVersion = '4.7.2'
+    ScriptsToProcess     = @('VaultStaging.Requirements.ps1')
     FormatsToProcess     = @('VaultStaging.Format.ps1xml')
     CmdletsToExport      = @(
         'Connect-Vault', 'Disconnect-Vault', 'Get-VaultConnection',
@@ -97,6 +100,13 @@
   in SUCCESS is a JOB_<STATUS> error naming the path and the job id. Get-VaultJob and Wait-VaultJob (-Timeout)
   read jobs no more than once per 10 seconds each. Typed StagingItem output with a directory-listing table, a
   table for VaultJob, tab completion of staging paths.
+- Proxies: Connect-Vault -Proxy, -ProxyCredential, -ProxyUseDefaultCredentials and -NoProxy (Invoke-RestMethod's
+  meanings; without them the system's proxy); the connection shows Proxy and ProxyUserName, never a password; a
+  proxy's 407 is PROXY_AUTHENTICATION_REQUIRED, not retried and never a Vault login failure.
+- Windows PowerShell 5.1: Import-Module says "needs .NET Framework 4.7.2 or later" before the assembly fails to
+  load; staging paths with names ending in '.' are refused under .NET Framework's legacy URL rules; Nagle,
+  Expect: 100-continue and the connection limit set on the vault's ServicePoint; a connection passed to a
+  background job is refused with what to do; -Encoding utf8/default follow the running edition; build.ps1 Sign.
 '@
         }
     }

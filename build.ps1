@@ -16,7 +16,10 @@
              that vault instead (-Credential, or a prompt).
       Bench  Build, then the benchmark (tests/bench, issues 5 and 14): every row on a simulated network
              (40 ms, 100 Mbit/s per connection) and on loopback; a markdown table, also in out/bench.md.
-      Package Build, then out/package/VaultStaging.<version>.nupkg (PSResourceGet, a local repository).
+      Package Build, then out/package/VaultStaging.<version>.nupkg (PSResourceGet, a local repository); with
+             -CertificateThumbprint, signed first.
+      Sign   Build, then signs $FilesToSign in out/VaultStaging with Set-AuthenticodeSignature (Windows only;
+             -CertificateThumbprint of a code-signing certificate), for Windows PowerShell's AllSigned policy.
 
     To add a task: write a function, add it to $Tasks with what it depends on, and to the ValidateSet.
 
@@ -28,7 +31,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Bench')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Bench', 'Sign')]
     [string] $Task = 'Build',
 
     # Demo only: a real vault (DNS name or https URL) instead of the emulator.
@@ -36,6 +39,13 @@ param(
 
     # Demo only, with -Vault: the vault user's credential (prompted for when missing).
     [pscredential] $Credential,
+
+    # Sign, and Package for a signed package (Windows): the thumbprint of a code-signing certificate in
+    # Cert:\CurrentUser\My.
+    [string] $CertificateThumbprint,
+
+    # Sign: the RFC 3161 timestamp server, so signatures outlive the certificate.
+    [string] $TimestampServer = 'http://timestamp.digicert.com',
 
     [string] $Configuration = 'Release'
 )
@@ -62,7 +72,13 @@ $ModuleFiles = @(
     (Join-Path $ModuleBin 'VaultStaging.dll')
     (Join-Path $ModuleBin 'Newtonsoft.Json.dll')
     (Join-Path $Root 'src/VaultStaging/VaultStaging.Format.ps1xml')
+    (Join-Path $Root 'src/VaultStaging/VaultStaging.Requirements.ps1')
 )
+
+# What a signed build signs (Authenticode; the Sign task): every staged file Windows PowerShell's execution
+# policy checks (.psd1, .ps1, .psm1, .ps1xml) and our own assembly. Newtonsoft.Json.dll comes signed by its
+# publisher. tests/pester/Package.Tests.ps1 checks that this list is the staged files of those kinds.
+$FilesToSign = @('VaultStaging.psd1', 'VaultStaging.Requirements.ps1', 'VaultStaging.Format.ps1xml', 'VaultStaging.dll')
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -294,7 +310,19 @@ function Invoke-BenchTask {
     Invoke-Native 'the benchmark' { dotnet pwsh -NoProfile -File (Join-Path $Root 'tests/bench/Invoke-Benchmark.ps1') -OutFile $table }
 }
 
+function Invoke-SignTask {
+    if (-not $CertificateThumbprint) { throw 'Sign needs -CertificateThumbprint: a code-signing certificate in Cert:\CurrentUser\My.' }
+    if (-not (Get-Command Set-AuthenticodeSignature -ErrorAction SilentlyContinue)) { throw 'Signing needs Windows (Set-AuthenticodeSignature).' }
+    $certificate = Get-Item -LiteralPath "Cert:\CurrentUser\My\$CertificateThumbprint" -ErrorAction Stop
+    Write-Step "Signing $($FilesToSign -join ', ')"
+    foreach ($name in $FilesToSign) {
+        $signed = Set-AuthenticodeSignature -FilePath (Join-Path $ModuleOut $name) -Certificate $certificate -HashAlgorithm SHA256 -TimestampServer $TimestampServer
+        if ($signed.Status -ne 'Valid') { throw "Signing $name failed: $($signed.StatusMessage)" }
+    }
+}
+
 function Invoke-PackageTask {
+    if ($CertificateThumbprint) { Invoke-Task Sign }
     Write-Step 'Packaging the module'
     $null = & (Join-Path $Root 'tools/New-ModulePackage.ps1') -ModulePath $ModuleOut -OutputPath (Join-Path $OutRoot 'package')
 }
@@ -305,6 +333,7 @@ $Tasks = [ordered]@{
     Test  = @{ DependsOn = @('Build'); Action = { Invoke-TestTask } }
     Demo  = @{ DependsOn = @('Build'); Action = { Invoke-DemoTask } }
     Package = @{ DependsOn = @('Build'); Action = { Invoke-PackageTask } }
+    Sign  = @{ DependsOn = @('Build'); Action = { Invoke-SignTask } }
     Bench = @{ DependsOn = @('Build'); Action = { Invoke-BenchTask } }
 }
 

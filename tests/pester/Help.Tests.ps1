@@ -101,6 +101,19 @@ Describe 'Get-Help <Name>' -ForEach $script:CmdletCases {
     }
 }
 
+Describe 'Get-Help Connect-Vault on proxies' {
+    It 'shows -Proxy, -ProxyCredential, -ProxyUseDefaultCredentials and -NoProxy, the 407 error and an example behind a proxy' {
+        $full = Get-Help Connect-Vault -Full | Out-String -Width 200
+        foreach ($p in 'Proxy', 'ProxyCredential', 'ProxyUseDefaultCredentials', 'NoProxy') {
+            $full | Should -Match "-$p\b"
+            ((Get-Help Connect-Vault -Parameter $p).description.Text -join ' ') | Should -Not -BeNullOrEmpty
+        }
+        $full | Should -Match 'PROXY_AUTHENTICATION_REQUIRED'
+        $full | Should -Match 'HTTPS_PROXY'
+        (Get-Help Connect-Vault -Examples | Out-String -Width 200) | Should -Match '-Proxy http://proxy\.contoso\.com:8080 -ProxyCredential'
+    }
+}
+
 Describe 'about_VaultStaging' {
     BeforeAll { $script:About = Get-Help about_VaultStaging | Out-String -Width 200 }
 

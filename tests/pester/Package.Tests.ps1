@@ -38,7 +38,7 @@ Describe 'tools/New-ModulePackage.ps1' {
         Add-Type -AssemblyName System.IO.Compression.FileSystem
         $zip = [IO.Compression.ZipFile]::OpenRead($script:Package.FullName)
         try { $entries = @($zip.Entries.FullName) } finally { $zip.Dispose() }
-        foreach ($f in 'VaultStaging.psd1', 'VaultStaging.dll', 'Newtonsoft.Json.dll', 'VaultStaging.Format.ps1xml',
+        foreach ($f in 'VaultStaging.psd1', 'VaultStaging.dll', 'Newtonsoft.Json.dll', 'VaultStaging.Format.ps1xml', 'VaultStaging.Requirements.ps1',
             'en-US/VaultStaging.dll-Help.xml', 'en-US/about_VaultStaging.help.txt', 'VaultStaging.nuspec') {
             $entries | Should -Contain $f
         }
@@ -70,6 +70,25 @@ Describe 'The manifest' {
         $changelog | Should -Match $pattern -Because "CHANGELOG.md has a section for $($script:Version)"
         $section = ([regex]::Match($changelog, $pattern).Groups[1].Value -replace '\r', '').Trim()
         ($script:Manifest.PrivateData.PSData.ReleaseNotes -replace '\r', '').Trim() | Should -Be $section
+    }
+}
+
+Describe 'Signing' {
+    It 'lists in build.ps1 ($FilesToSign) exactly the staged files the execution policy checks, and our own assembly' {
+        $ast = [System.Management.Automation.Language.Parser]::ParseFile((Join-Path $script:RepoRoot 'build.ps1'), [ref]$null, [ref]$null)
+        $assignment = $ast.Find({ param($n) $n -is [System.Management.Automation.Language.AssignmentStatementAst] -and "$($n.Left)" -eq '$FilesToSign' }, $true)
+        $assignment | Should -Not -BeNullOrEmpty -Because 'build.ps1 names the files a signed build signs'
+        $listed = @($assignment.Right.Expression.SafeGetValue())
+        $staged = @(Get-ChildItem -LiteralPath $script:ModulePath -Recurse -File -Include '*.psd1', '*.psm1', '*.ps1', '*.ps1xml', '*.dll' |
+            Where-Object Name -NE 'Newtonsoft.Json.dll' | ForEach-Object Name)
+        $listed | Sort-Object | Should -Be ($staged | Sort-Object)
+        $listed | Should -Contain 'VaultStaging.Format.ps1xml'
+        $listed | Should -Contain 'VaultStaging.Requirements.ps1'
+    }
+
+    It 'the manifest runs VaultStaging.Requirements.ps1 before the assembly loads' {
+        $script:Manifest.ScriptsToProcess | Should -Be @('VaultStaging.Requirements.ps1')
+        $script:Manifest.RootModule | Should -Be 'VaultStaging.dll'
     }
 }
 

@@ -60,7 +60,10 @@ function Start-TestEmulator {
     $baseUrl = (Get-Content -Raw $portFile).Trim()
     Remove-Item $portFile -ErrorAction SilentlyContinue
 
-    $info = Invoke-RestMethod -Uri "$baseUrl/_emulator/info"
+    # An https emulator (--tls-cert) has a test certificate this process does not trust: the control API is
+    # called without checking it (the module under test always checks).
+    $tls = $baseUrl.StartsWith('https:')
+    $info = Invoke-RestMethod -Uri "$baseUrl/_emulator/info" -SkipCertificateCheck:$tls
     $users = @{}
     foreach ($u in $info.users) {
         $short = ($u.userName -split '@')[0]
@@ -76,6 +79,7 @@ function Start-TestEmulator {
     $emulator = [pscustomobject]@{
         PSTypeName = 'VaultStaging.TestEmulator'
         BaseUrl    = $baseUrl
+        SkipCertificateCheck = $tls
         Process    = $process
         Info       = $info
         Users      = $users
@@ -114,7 +118,7 @@ function Invoke-EmulatorControl {
     if (-not $Emulator) { throw 'No emulator: call Start-TestEmulator first.' }
     $relative = $Path.TrimStart('/')
     if (-not $relative.StartsWith('_emulator/')) { $relative = "_emulator/$relative" }
-    $request = @{ Uri = "$($Emulator.BaseUrl)/$relative"; Method = $Method }
+    $request = @{ Uri = "$($Emulator.BaseUrl)/$relative"; Method = $Method; SkipCertificateCheck = [bool]$Emulator.SkipCertificateCheck }
     if ($null -ne $Body) {
         $request.Body = $Body | ConvertTo-Json -Depth 10 -Compress
         $request.ContentType = 'application/json'
@@ -187,8 +191,38 @@ function Get-StagedFile {
     Invoke-EmulatorControl -Path ('staged?path=' + [uri]::EscapeDataString($Path)) -Emulator $Emulator
 }
 
+function New-TestCertificate {
+    <#
+    .SYNOPSIS
+        A self-signed TLS certificate for -HostName, as PEM files for the emulator's --tls-cert/--tls-key; a
+        child pwsh trusts it with SSL_CERT_FILE=<CertificatePath> (OpenSSL reads it on Linux). Returns
+        { CertificatePath, KeyPath, Folder }.
+    #>
+    param([Parameter(Mandatory)] [string] $HostName)
+    $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=$HostName", $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256)
+    $names = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+    $names.AddDnsName($HostName)
+    $request.CertificateExtensions.Add($names.Build())
+    $usage = [System.Security.Cryptography.OidCollection]::new()
+    $null = $usage.Add([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.1'))
+    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($usage, $false))
+    $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(7))
+    $folder = Join-Path ([IO.Path]::GetTempPath()) ('vaultstaging-cert-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
+    $null = New-Item -ItemType Directory -Path $folder
+    $result = [pscustomobject]@{
+        CertificatePath = Join-Path $folder 'vault.crt'
+        KeyPath         = Join-Path $folder 'vault.key'
+        Folder          = $folder
+    }
+    Set-Content -LiteralPath $result.CertificatePath -Value $certificate.ExportCertificatePem()
+    Set-Content -LiteralPath $result.KeyPath -Value $key.ExportPkcs8PrivateKeyPem()
+    $certificate.Dispose(); $key.Dispose()
+    $result
+}
+
 function Get-TestSha256([string] $Path) { (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash.ToLowerInvariant() }
 
 Export-ModuleMember -Function Get-TestModulePath, Get-TestEmulatorPath, Start-TestEmulator, Stop-TestEmulator,
     Invoke-EmulatorControl, Reset-TestEmulator, New-TestVaultSession, Invoke-RawVault, ConvertTo-SecureText,
-    New-TestFile, Get-EmulatorLog, Get-StagedFile, Get-TestSha256
+    New-TestFile, Get-EmulatorLog, Get-StagedFile, Get-TestSha256, New-TestCertificate

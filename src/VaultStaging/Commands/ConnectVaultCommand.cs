@@ -65,6 +65,25 @@ namespace VaultStaging.Commands
         [ValidateRange(1, 60)]
         public int RetryIntervalSec { get; set; } = 1;
 
+        /// <summary>A proxy for every call of this connection (as Invoke-RestMethod -Proxy: loopback addresses included).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Uri Proxy { get; set; }
+
+        /// <summary>The proxy's user name and password: for -Proxy, or else for the system's proxy.</summary>
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential ProxyCredential { get; set; }
+
+        /// <summary>Offers the logged-on Windows user's credentials (NTLM, Kerberos) to the proxy.</summary>
+        [Parameter]
+        public SwitchParameter ProxyUseDefaultCredentials { get; set; }
+
+        /// <summary>Straight to the vault, whatever the system's proxy settings say.</summary>
+        [Parameter]
+        public SwitchParameter NoProxy { get; set; }
+
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
@@ -81,7 +100,15 @@ namespace VaultStaging.Commands
                     Timeout = TimeSpan.FromSeconds(TimeoutSec),
                     Retry = new RetryPolicy { MaximumRetryCount = MaximumRetryCount, BaseDelay = TimeSpan.FromSeconds(RetryIntervalSec) },
                     UserAgentComment = PowerShellDescription(),
+                    Proxy = new ProxySettings
+                    {
+                        Address = Proxy,
+                        Credential = ProxyCredential?.GetNetworkCredential(),
+                        UseDefaultCredentials = ProxyUseDefaultCredentials,
+                        NoProxy = NoProxy,
+                    },
                 };
+                options.Proxy.Validate();
                 WriteVerbose($"Connecting to {VaultAddress.DisplayName(baseUri)} ({baseUri.Scheme}) with API {options.ApiVersion} as client '{options.ClientId}'.");
                 Task<VaultClient> connecting;
                 switch (ParameterSetName)
@@ -112,11 +139,13 @@ namespace VaultStaging.Commands
                 ApiVersion = client.Options.ApiVersion,
                 ClientId = client.Options.ClientId,
                 AuthenticationMethod = client.AuthenticationMethod,
+                Proxy = client.Options.Proxy.Describe(client.ProxyInUse),
+                ProxyUserName = client.Options.Proxy.DescribeUser(),
                 ConnectedAt = DateTime.Now,
             };
             VaultConnection previous = RunspaceConnections.Default;
             RunspaceConnections.Default = connection;
-            WriteVerbose($"Connected to {connection.Vault} as {connection}; this is now the session's default connection.");
+            WriteVerbose($"Connected to {connection.Vault} as {connection} (proxy: {connection.Proxy}); this is now the session's default connection.");
             if (previous != null && !previous.HandedOut && previous.IsConnected)
             {
                 // Nobody can reach the replaced connection any more: close it rather than keep its sockets.

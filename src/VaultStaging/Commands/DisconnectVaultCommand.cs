@@ -14,6 +14,7 @@ namespace VaultStaging.Commands
     {
         [Parameter(ValueFromPipeline = true)]
         [ValidateNotNull]
+        [LiveConnection]
         public VaultConnection Connection { get; set; }
 
         protected override void ProcessRecord()

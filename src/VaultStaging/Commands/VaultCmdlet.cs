@@ -156,6 +156,7 @@ namespace VaultStaging.Commands
                 case "INACTIVE_USER":
                 case "USER_LOCKED_OUT":
                 case "PASSWORD_CHANGE_REQUIRED":
+                case "PROXY_AUTHENTICATION_REQUIRED":
                     return ErrorCategory.AuthenticationError;
                 case "INSUFFICIENT_ACCESS":
                 case "FOLDER_UNREADABLE":
@@ -191,7 +192,9 @@ namespace VaultStaging.Commands
                 case "PART_MD5_MISMATCH":
                 case "NOT_STAGED":
                     return ErrorCategory.InvalidResult;
-                case "FolderNotEmpty": return ErrorCategory.InvalidOperation;
+                case "FolderNotEmpty":
+                case "PATH_NOT_SUPPORTED_HERE":
+                    return ErrorCategory.InvalidOperation;
                 case "NotConnected": return ErrorCategory.ConnectionError;
                 case "TIMEOUT": return ErrorCategory.OperationTimeout;
                 case "TRANSPORT_ERROR": return ErrorCategory.ConnectionError;

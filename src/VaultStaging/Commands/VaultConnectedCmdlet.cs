@@ -15,6 +15,7 @@ namespace VaultStaging.Commands
         /// <summary>The connection to use instead of the default one that Connect-Vault set.</summary>
         [Parameter]
         [ValidateNotNull]
+        [LiveConnection]
         public VaultConnection Connection { get; set; }
 
         /// <summary>The connection this invocation uses: resolved in BeginProcessing, or taken from a drive path.</summary>
@@ -49,7 +50,8 @@ namespace VaultStaging.Commands
             {
                 ThrowFailure(new VaultException(VaultFailureKind.Client, "NotConnected",
                     "There is no Vault connection in this session.",
-                    "Run Connect-Vault -Vault <vault DNS name> -Credential <credential> first, or pass a connection with -Connection (in ForEach-Object -Parallel: -Connection $using:connection)."), null);
+                    "Run Connect-Vault -Vault <vault DNS name> -Credential <credential> first, or pass a connection with -Connection. " +
+                    ConnectionHints.ForOtherRunspaces(ConnectionHints.IsWindowsPowerShell)), null);
             }
             if (!connection.IsConnected)
             {

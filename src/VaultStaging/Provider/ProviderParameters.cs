@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using System.Text;
+using VaultStaging.Commands;
+using VaultStaging.Vault;
 
 namespace VaultStaging.Provider
 {
@@ -12,6 +14,7 @@ namespace VaultStaging.Provider
         /// <summary>The connection of the new drive (Connect-Vault -PassThru). Without it the drive follows the runspace's default connection, as Vault: does.</summary>
         [Parameter]
         [ValidateNotNull]
+        [LiveConnection]
         public VaultConnection Connection { get; set; }
     }
 
@@ -82,23 +85,42 @@ namespace VaultStaging.Provider
         public SwitchParameter NoNewline { get; set; }
     }
 
-    /// <summary>-Encoding as on the file system: a name (utf8, utf8BOM, utf8NoBOM, ascii, unicode, bigendianunicode, utf32, latin1), a code page number or an Encoding object.</summary>
+    /// <summary>
+    /// -Encoding as on the file system: a name (utf8, utf8BOM, utf8NoBOM, ascii, unicode, bigendianunicode, utf32,
+    /// latin1, default, ansi, oem), a code page number or an Encoding object. utf8 and default mean what they mean
+    /// to the FileSystem provider of the edition the module runs in (see <see cref="ByName"/>).
+    /// </summary>
     [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
     internal sealed class EncodingArgumentTransformationAttribute : ArgumentTransformationAttribute
     {
         static readonly Dictionary<string, Func<Encoding>> Names = new Dictionary<string, Func<Encoding>>(StringComparer.OrdinalIgnoreCase)
         {
-            ["utf8"] = () => new UTF8Encoding(false),
             ["utf8NoBOM"] = () => new UTF8Encoding(false),
             ["utf8BOM"] = () => new UTF8Encoding(true),
-            ["default"] = () => new UTF8Encoding(false),
             ["ascii"] = () => new ASCIIEncoding(),
             ["unicode"] = () => new UnicodeEncoding(false, true),
             ["bigendianunicode"] = () => new UnicodeEncoding(true, true),
             ["utf32"] = () => new UTF32Encoding(false, true),
             ["bigendianutf32"] = () => new UTF32Encoding(true, true),
             ["latin1"] = () => Encoding.GetEncoding(28591),
+            ["ansi"] = () => Encoding.GetEncoding(CultureInfo.CurrentCulture.TextInfo.ANSICodePage),
+            ["oem"] = () => Encoding.GetEncoding(CultureInfo.CurrentCulture.TextInfo.OEMCodePage),
         };
+
+        /// <summary>
+        /// The encoding a name means in one edition. Two names changed meaning between them: in Windows PowerShell 5.1
+        /// utf8 is UTF-8 with a BOM and default the system's ANSI code page (Windows-1252 in western Europe and the
+        /// Americas); in PowerShell 7 utf8 is UTF-8 without a BOM, and default is UTF-8 without a BOM too. A script
+        /// written for one edition then writes the same bytes to the vault as it would to a local file.
+        /// </summary>
+        internal static Encoding ByName(string name, bool windowsPowerShell)
+        {
+            string text = name.Trim();
+            if (string.Equals(text, "utf8", StringComparison.OrdinalIgnoreCase)) return new UTF8Encoding(windowsPowerShell);
+            if (string.Equals(text, "default", StringComparison.OrdinalIgnoreCase))
+                return windowsPowerShell ? Encoding.GetEncoding(CultureInfo.CurrentCulture.TextInfo.ANSICodePage) : new UTF8Encoding(false);
+            return Names.TryGetValue(text, out Func<Encoding> make) ? make() : null;
+        }
 
         public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
         {
@@ -111,7 +133,8 @@ namespace VaultStaging.Provider
                 case int codePage:
                     return Encoding.GetEncoding(codePage);
                 case string text:
-                    if (Names.TryGetValue(text.Trim(), out Func<Encoding> make)) return make();
+                    Encoding named = ByName(text, TransportSettings.IsNetFramework);
+                    if (named != null) return named;
                     if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int number)) return Encoding.GetEncoding(number);
                     try
                     {
@@ -120,7 +143,7 @@ namespace VaultStaging.Provider
                     catch (ArgumentException)
                     {
                         throw new ArgumentTransformationMetadataException(
-                            $"'{text}' is not an encoding. Use utf8, utf8BOM, utf8NoBOM, ascii, unicode, bigendianunicode, utf32, latin1, a code page number or an encoding name.");
+                            $"'{text}' is not an encoding. Use utf8, utf8BOM, utf8NoBOM, ascii, unicode, bigendianunicode, utf32, latin1, default, ansi, oem, a code page number or an encoding name.");
                     }
             }
             return value;

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Linq;
+using System.Threading;
 
 namespace VaultStaging.Vault
 {
@@ -82,6 +83,8 @@ namespace VaultStaging.Vault
                 throw new VaultInputException(parameterName, $"The staging path '{original}' has an empty, '.' or '..' segment; give the path from your staging folder, such as /Folder/File.mp4.");
             if (text.Any(char.IsControl))
                 throw new VaultInputException(parameterName, $"The staging path '{original}' contains control characters.");
+            if (UriDropsTrailingDots && segments.Any(EndsWithDot))
+                throw new VaultInputException(parameterName, TrailingDotReason(original));
         }
 
         /// <summary>The path for a URL: each segment escaped (UTF-8, '%20' for a space, '%2B' for '+', '%23' for '#'), without the leading '/'.</summary>
@@ -89,7 +92,43 @@ namespace VaultStaging.Vault
         {
             string normal = Normalize(path);
             if (normal == Root) return "";
-            return string.Join("/", normal.Substring(1).Split('/').Select(Uri.EscapeDataString));
+            string[] segments = normal.Substring(1).Split('/');
+            // Also for paths that came from Vault (a listing), not only typed ones: such a URL is never sent.
+            if (UriDropsTrailingDots && segments.Any(EndsWithDot))
+                throw new VaultException(VaultFailureKind.Client, "PATH_NOT_SUPPORTED_HERE", TrailingDotReason(normal), "");
+            return string.Join("/", segments.Select(Uri.EscapeDataString));
+        }
+
+        static bool EndsWithDot(string segment) => segment.EndsWith(".", StringComparison.Ordinal);
+
+        static string TrailingDotReason(string path) =>
+            $"The staging path '{path}' has a name that ends with '.' (or is only dots). Windows PowerShell 5.1 runs .NET Framework's " +
+            "older URL rules, which drop such dots from a request's address, so the call would act on another item (a request for " +
+            "'Reports.' reaches 'Reports'); it was not sent. PowerShell 7 has no such limit: run the command there, or rename the item.";
+
+        static readonly bool ProbedUriDropsTrailingDots = ProbeUriDropsTrailingDots();
+        static readonly AsyncLocal<bool?> UriQuirksOverride = new AsyncLocal<bool?>();
+
+        /// <summary>
+        /// True under .NET Framework's legacy System.Uri behaviour (powershell.exe declares no target framework,
+        /// so .NET Framework keeps its pre-4.5 quirks), where "a./b." becomes "a/b" in a request. Found by asking
+        /// System.Uri itself once; tests set <see cref="SetUriQuirksForTest"/> to drive both ways.
+        /// </summary>
+        internal static bool UriDropsTrailingDots => UriQuirksOverride.Value ?? ProbedUriDropsTrailingDots;
+
+        /// <summary>Tests only: pretend (or not) to run under the legacy URL rules, in this async flow only.</summary>
+        internal static void SetUriQuirksForTest(bool? dropsTrailingDots) => UriQuirksOverride.Value = dropsTrailingDots;
+
+        static bool ProbeUriDropsTrailingDots()
+        {
+            try
+            {
+                return new Uri("https://vault.invalid/a./c.").AbsolutePath != "/a./c.";
+            }
+            catch (UriFormatException)
+            {
+                return true;
+            }
         }
 
         /// <summary>The last segment: the file or folder name ("" for the root).</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Security;
@@ -48,6 +49,10 @@ namespace VaultStaging.Vault
                     $"{request.Description} failed: the answer (HTTP {(int?)response?.StatusCode}, {mediaType}) was not complete Vault JSON ({Redact(json.Message.Split('\n')[0].Trim())}).")
                 { HttpStatus = (int?)response?.StatusCode, ContentType = mediaType, IsTransient = true, MayHaveBeenApplied = true };
             }
+            else if (IsProxyAuthenticationRefusal(e))
+            {
+                failure = ProxyRefused(request);
+            }
             else
             {
                 bool neverSent = response == null && NeverReachedServer(e);
@@ -61,6 +66,44 @@ namespace VaultStaging.Vault
             return failure;
         }
 
+        /// <summary>
+        /// A proxy's 407 Proxy Authentication Required, however it came: an answer of its own (a call over plain
+        /// http), a refused CONNECT tunnel (.NET: HttpRequestException.StatusCode, read by reflection since
+        /// netstandard2.0 does not declare it) or HttpWebRequest's WebException (.NET Framework).
+        /// </summary>
+        internal static bool IsProxyAuthenticationRefusal(Exception e)
+        {
+            for (Exception x = e; x != null; x = x.InnerException)
+            {
+                if (x is WebException web && ((web.Response as HttpWebResponse)?.StatusCode == HttpStatusCode.ProxyAuthenticationRequired
+                                              || web.Message.IndexOf("(407)", StringComparison.Ordinal) >= 0))
+                    return true;
+                if (x is HttpRequestException && x.GetType().GetProperty("StatusCode")?.GetValue(x) is HttpStatusCode status
+                    && status == HttpStatusCode.ProxyAuthenticationRequired)
+                    return true;
+            }
+            return false;
+        }
+
+        /// <summary>
+        /// The proxy wants (other) credentials: an error of its own, never a retry (the same credential gets the same
+        /// answer) and never a Vault login failure (Vault was not reached). Names the proxy and what to add.
+        /// </summary>
+        VaultException ProxyRefused(VaultRequest request)
+        {
+            ProxySettings proxy = _options.Proxy;
+            string which = ProxyInUse != null ? "The proxy " + ProxySettings.Show(ProxyInUse) : "A proxy between here and the vault";
+            string hint = proxy.Credential != null
+                ? "The proxy did not accept the user name and password given with -ProxyCredential: check them (a Windows proxy may want DOMAIN\\user), or try -ProxyUseDefaultCredentials."
+                : proxy.UseDefaultCredentials
+                    ? "The proxy did not accept the logged-on Windows user's credentials (-ProxyUseDefaultCredentials): give the proxy's user name and password with -ProxyCredential."
+                    : "Run Connect-Vault again with -ProxyCredential (Get-Credential) for the proxy's user name and password, or with -ProxyUseDefaultCredentials to offer the logged-on Windows user's.";
+            return new VaultException(VaultFailureKind.Transport, "PROXY_AUTHENTICATION_REQUIRED",
+                $"{which} asked for proxy credentials (407 Proxy Authentication Required), so {VaultAddress.DisplayName(BaseUri)} was not reached and nothing was sent to Vault ({request.Description}).",
+                hint)
+            { HttpStatus = 407, IsTransient = false, MayHaveBeenApplied = false };
+        }
+
         static bool IsJson(string mediaType) =>
             mediaType != null && (mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
 
@@ -68,6 +111,7 @@ namespace VaultStaging.Vault
         async Task<VaultException> HttpFailureAsync(VaultRequest request, HttpResponseMessage response, string mediaType, CancellationToken token)
         {
             int status = (int)response.StatusCode;
+            if (status == 407) return ProxyRefused(request);
             string excerpt = await ReadExcerptAsync(response, token).ConfigureAwait(false);
             bool transient = status == 429 || status == 502 || status == 503 || status == 504;
             TimeSpan? retryAfter = RetryPolicy.ParseRetryAfter(response.Headers.RetryAfter, _options.UtcNow());

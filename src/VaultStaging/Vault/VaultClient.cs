@@ -58,8 +58,9 @@ namespace VaultStaging.Vault
         {
             BaseUri = baseUri;
             _options = options ?? new VaultClientOptions();
-            EnableTls12OnNetFramework();
-            _http = new HttpClient(handler ?? CreateHandler(), disposeHandler: true)
+            _options.Proxy.Validate();
+            ProxyInUse = _options.Proxy.ProxyFor(baseUri);
+            _http = new HttpClient(handler ?? TransportSettings.CreateHandler(baseUri, _options, TransportSettings.IsNetFramework), disposeHandler: true)
             {
                 // Timeouts are per attempt (a linked token), so a slow part does not need an hour-long client timeout.
                 Timeout = System.Threading.Timeout.InfiniteTimeSpan,
@@ -75,37 +76,13 @@ namespace VaultStaging.Vault
         public string VaultName { get; private set; }
         public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
+        /// <summary>The proxy this connection's calls go through (null: straight to the vault), as decided when it connected.</summary>
+        public Uri ProxyInUse { get; }
+
         /// <summary>The burst budget Vault reported last (-1 before the first answer).</summary>
         public int BurstLimitRemaining => Volatile.Read(ref _burstRemaining);
 
         string ApiRoot => "api/" + _options.ApiVersion + "/";
-
-        static HttpMessageHandler CreateHandler() => new HttpClientHandler
-        {
-            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
-            UseCookies = false,
-            // A redirect could carry the Authorization header to another host; Vault's API does not redirect.
-            AllowAutoRedirect = false,
-            MaxConnectionsPerServer = 16,
-        };
-
-        static void EnableTls12OnNetFramework()
-        {
-            // Windows PowerShell 5.1 on older .NET Framework may default to TLS 1.0; Vault requires 1.2.
-            if (RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal))
-                ServicePointManager.SecurityProtocol = WithTls12(ServicePointManager.SecurityProtocol);
-        }
-
-        /// <summary>
-        /// The process's TLS setting with TLS 1.2 allowed. SystemDefault (0) lets the operating system choose,
-        /// which on a current Windows already includes 1.2 and 1.3: it is left alone, since setting any flag
-        /// would pin the process below 1.3. An explicit list gets 1.2 added and keeps whatever else it had.
-        /// </summary>
-        internal static SecurityProtocolType WithTls12(SecurityProtocolType current)
-        {
-            if (current == 0) return current;
-            return current | SecurityProtocolType.Tls12;
-        }
 
         static long? ParseLong(JToken token) => VaultJson.AsInt64(token);
 

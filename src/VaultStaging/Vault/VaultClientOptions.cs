@@ -1,4 +1,6 @@
 using System;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 
 namespace VaultStaging.Vault
@@ -59,6 +61,15 @@ namespace VaultStaging.Vault
 
         /// <summary>The User-Agent product token's comment, e.g. the PowerShell edition and version.</summary>
         public string UserAgentComment { get; set; }
+
+        /// <summary>The proxy: Connect-Vault's -Proxy, -ProxyCredential, -ProxyUseDefaultCredentials, -NoProxy.</summary>
+        public ProxySettings Proxy { get; set; } = new ProxySettings();
+
+        /// <summary>
+        /// Tests only: decides on the vault's TLS certificate instead of the system's trust store, so a test vault
+        /// can use a certificate made for the test. Internal on purpose: no cmdlet can turn checking off.
+        /// </summary>
+        internal Func<X509Certificate2, X509Chain, SslPolicyErrors, bool> ServerCertificateValidation { get; set; }
 
         /// <summary>The clock, so tests can age a session past 48 hours.</summary>
         public Func<DateTimeOffset> UtcNow { get; set; } = () => DateTimeOffset.UtcNow;

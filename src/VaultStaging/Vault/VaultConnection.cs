@@ -38,6 +38,15 @@ namespace VaultStaging
         public string ClientId { get; internal set; }
         public VaultAuthenticationMethod AuthenticationMethod { get; internal set; }
 
+        /// <summary>
+        /// The proxy the calls go through, and where that came from: "http://proxy:8080/" (-Proxy),
+        /// "http://proxy:3128/ (system setting)", "none (system setting)" or "none (-NoProxy)". Never a password.
+        /// </summary>
+        public string Proxy { get; internal set; }
+
+        /// <summary>Whose credential is offered to the proxy: the -ProxyCredential user name, "(logged-on user)", or empty.</summary>
+        public string ProxyUserName { get; internal set; }
+
         /// <summary>When Connect-Vault made this connection (local time).</summary>
         public DateTime ConnectedAt { get; internal set; }
 

@@ -128,6 +128,7 @@ namespace VaultStaging.Vault
             ["HTTP_ERROR"] = "The answer did not come from Vault's API. Check -Vault, proxies and the vault's status page, then try again.",
             ["TRANSPORT_ERROR"] = "Vault could not be reached. Check the address, the network and proxies, then try again.",
             ["TIMEOUT"] = "Vault did not answer in time. Try again, or raise -TimeoutSec on Connect-Vault.",
+            ["PROXY_AUTHENTICATION_REQUIRED"] = "Give the proxy's user name and password with Connect-Vault -ProxyCredential, or -ProxyUseDefaultCredentials for the logged-on Windows user's.",
             ["WRONG_VAULT"] = "Check -Vault: the user must be a member of that vault.",
         };
 

@@ -57,10 +57,10 @@ public sealed class StagingPathTests
     [Fact]
     public void TLS_12_is_added_to_an_explicit_list_and_the_system_default_is_left_alone()
     {
-        Assert.Equal((SecurityProtocolType)0, VaultClient.WithTls12((SecurityProtocolType)0));
-        Assert.Equal(SecurityProtocolType.Tls12 | SecurityProtocolType.Tls13, VaultClient.WithTls12(SecurityProtocolType.Tls13));
+        Assert.Equal((SecurityProtocolType)0, TransportSettings.WithTls12((SecurityProtocolType)0));
+        Assert.Equal(SecurityProtocolType.Tls12 | SecurityProtocolType.Tls13, TransportSettings.WithTls12(SecurityProtocolType.Tls13));
 #pragma warning disable SYSLIB0039 // old protocols: exactly what Windows PowerShell 5.1 may start with
-        Assert.Equal(SecurityProtocolType.Tls | SecurityProtocolType.Tls12, VaultClient.WithTls12(SecurityProtocolType.Tls));
+        Assert.Equal(SecurityProtocolType.Tls | SecurityProtocolType.Tls12, TransportSettings.WithTls12(SecurityProtocolType.Tls));
 #pragma warning restore SYSLIB0039
     }
 }
