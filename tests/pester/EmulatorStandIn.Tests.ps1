@@ -68,3 +68,36 @@ try { Connect-Vault -Vault '$($Emu.BaseUrl)' -Credential `$credential -MaximumRe
         @(Get-EmulatorLog | Where-Object operation -EQ 'auth').Count | Should -Be 0
     }
 }
+
+Describe 'A non-admin whose paths are answered from the root (--non-admin-paths absolute)' {
+    BeforeAll {
+        $script:Emu = Start-TestEmulator -ArgumentList '--non-admin-paths', 'absolute', '--item-job-duration-ms', '0'
+        foreach ($f in 'one.txt', 'sub/two.txt') {
+            $null = Invoke-EmulatorControl -Method Post -Path items -Body @{ path = "/u10001400/t/$f"; kind = 'file'; size = 10 }
+        }
+        Connect-Vault -Vault $Emu.BaseUrl -Credential $Emu.Users.jane.Credential
+        $script:Work = Join-Path $TestDrive 'absolute'
+        $null = New-Item -ItemType Directory -Path $Work
+    }
+    AfterAll {
+        Disconnect-Vault -ErrorAction SilentlyContinue
+        Stop-TestEmulator $script:Emu
+    }
+
+    It 'takes a path written from the root, as the vault answers it, and reaches the same items' {
+        $token = $Emu.Users.jane.Token
+        $answered = @((Invoke-RawVault -Authorization "Bearer $token" -Path 'services/file_staging/items/t?recursive=true').data.path)
+        $answered | Should -Contain '/u10001400/t/sub/two.txt'
+
+        @(Get-VaultStagingItem /u10001400/t -Recurse).Path | Sort-Object | Should -Be @('/t/one.txt', '/t/sub', '/t/sub/two.txt')
+        (Get-VaultStagingItem /u10001400/t/sub/two.txt).Size | Should -Be 10
+        $down = @(Receive-VaultFile -Path '/u10001400/t/sub/two.txt', '/u10001400/t/one.txt' -Destination "$Work/" -PassThru)
+        $down.Status | Should -Be @('Downloaded', 'Downloaded')
+        $sent = Send-VaultFile -Path (New-TestFile -Folder $Work -Name 'new.txt' -Bytes 20) -Destination /u10001400/t/sub/new.txt -PassThru
+        $sent.Status | Should -Be 'Staged'
+        (Get-StagedFile '/u10001400/t/sub/new.txt').size | Should -Be 20
+        (Get-StagedFile '/u10001400/u10001400/t/sub/new.txt').exists | Should -BeFalse
+        Remove-VaultStagingItem /u10001400/t/sub -Recurse -Confirm:$false
+        (Get-StagedFile '/u10001400/t/sub/two.txt').exists | Should -BeFalse
+    }
+}
