@@ -101,3 +101,46 @@ Describe 'A non-admin whose paths are answered from the root (--non-admin-paths 
         (Get-StagedFile '/u10001400/t/sub/two.txt').exists | Should -BeFalse
     }
 }
+
+Describe 'Upload sessions across an emulator restart (--staging-root)' {
+    BeforeAll {
+        $script:Root = Join-Path $TestDrive 'staging-root'
+        $script:Work = Join-Path $TestDrive 'restart'
+        $null = New-Item -ItemType Directory -Path $Work
+        $script:File = New-TestFile -Folder $Work -Name 'resumed.bin' -Bytes 60MB -Seed 21
+    }
+    AfterAll {
+        Disconnect-Vault -ErrorAction SilentlyContinue
+        if ($script:Emu) { Stop-TestEmulator $script:Emu }
+    }
+
+    It 'Send-VaultFile run again after the server came back resumes the session it kept, sending only the parts it lacks' {
+        $script:Emu = Start-TestEmulator -ArgumentList '--staging-root', $Root, '--no-seed'
+        Connect-Vault -Vault $Emu.BaseUrl -Credential $Emu.Users.jane.Credential -MaximumRetryCount 0
+        # Parts 1 and 2 arrive; part 3 is refused until the server goes away.
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'http-status'; status = 400; operation = 'upload'; partNumber = 3; count = -1 }
+        $null = Send-VaultFile -Path $File -Destination /resumed.bin -ErrorAction SilentlyContinue -ErrorVariable failed -WarningAction SilentlyContinue
+        $failed | Should -Not -BeNullOrEmpty
+        $before = @(Get-VaultUploadSession)
+        $before.Count | Should -Be 1
+        Disconnect-Vault
+        Stop-TestEmulator $Emu
+        $script:Emu = $null
+
+        $script:Emu = Start-TestEmulator -ArgumentList '--staging-root', $Root, '--no-seed'
+        Connect-Vault -Vault $Emu.BaseUrl -Credential $Emu.Users.jane.Credential
+        $after = @(Get-VaultUploadSession)
+        $after.Id | Should -Be $before.Id
+        $after.Path | Should -Be '/resumed.bin'
+        $after.UploadedParts | Should -Be 2
+        @(Get-VaultUploadSessionPart -Id $after.Id).PartNumber | Should -Be @(1, 2)
+
+        $result = Send-VaultFile -Path $File -Destination /resumed.bin -Wait -PassThru
+        $result.Status | Should -Be 'Staged'
+        $sentParts = @(Get-EmulatorLog | Where-Object operation -EQ 'upload' | ForEach-Object partNumber | Sort-Object -Unique)
+        $sentParts | Should -Be @(3..12) -Because 'the parts the kept session held were not sent again'
+        @(Get-EmulatorLog | Where-Object operation -EQ 'create').Count | Should -Be 0
+        (Get-StagedFile '/u10001400/resumed.bin').sha256 | Should -Be (Get-TestSha256 $File)
+        @(Get-VaultUploadSession).Count | Should -Be 0
+    }
+}
