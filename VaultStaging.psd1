@@ -72,7 +72,7 @@
   not bring as a Failed record and an error.
 - Sync-VaultStagingFolder: makes a staging folder match a local folder or the other way round (-Direction),
   sending only what is missing, of another size or newer; -Delete removes what the source lacks (asked once);
-  -WhatIf prints the plan; -PassThru returns Sent, Skipped, Deleted and Failed records.
+  -WhatIf prints the plan; -PassThru returns Uploaded (or Downloaded), Skipped, Deleted and Failed records.
 - At most 10 requests in flight per connection; time limits count from the last byte that moved; WARNING answers
   become warnings; Vault's execution id ends each of Vault's errors; -ApiVersion is checked against the vault's
   list at connect time; Connect-Vault closes a replaced default connection that nobody holds.
@@ -82,7 +82,9 @@
   completion of staging paths.
 - Vault's errors become ErrorRecords whose FullyQualifiedErrorId starts with Vault's error type, with a hint.
 - Tab completion of -Id (the active upload sessions, with their paths) and -Vault (vaults connected before).
-- A format file (default tables of sessions and connections), help for every cmdlet (Get-Help, with examples
+- A format file: default tables that fit an 80-column console (sessions, their parts, connections, and the
+  -PassThru results of Send-VaultFile, Receive-VaultFile and Sync-VaultStagingFolder, the path last; sizes in
+  bytes or MiB, as the header says; progress in MiB), help for every cmdlet (Get-Help, with examples
   that the tests run) and the about_VaultStaging topic.
 - The VaultStaging provider and its drive Vault:, on the runspace's default connection (New-PSDrive -Connection
   for others): cd, Get-ChildItem (-Recurse in one listing), Get-Item, Test-Path, Resolve-Path, New-Item,
@@ -107,6 +109,13 @@
   load; staging paths with names ending in '.' are refused under .NET Framework's legacy URL rules; Nagle,
   Expect: 100-continue and the connection limit set on the vault's ServicePoint; a connection passed to a
   background job is refused with what to do; -Encoding utf8/default follow the running edition; build.ps1 Sign.
+- Listings in either form a vault may give them (folders with or without a trailing `/`, recursive listings with
+  or without folder entries): each folder comes out once, before its contents, derived from the file paths when
+  the vault leaves it out; no name is empty; an unchanged Sync makes no call that writes. A non-admin whose vault
+  answers (and takes) paths from the root is still known as a non-admin.
+- The emulator as a stand-in for a vault: https (`--tls-cert`, `--tls-key`), `--listing-form reference|recorded`,
+  `--non-admin-paths absolute` taking the absolute form back in requests, `format_result=csv` listings as a job
+  with a results link, and upload sessions kept under `--staging-root` across a restart.
 '@
         }
     }

@@ -34,13 +34,23 @@ function Start-TestEmulator {
         so it dies with this process even if Stop-TestEmulator never runs.
     .PARAMETER ArgumentList
         More emulator options, e.g. '--list-page-size', '1'.
+    .PARAMETER Https
+        Serve https with a self-signed certificate for 127.0.0.1 made for this emulator (New-TestCertificate);
+        the result's CertificateFile is its PEM, which a child pwsh trusts through SSL_CERT_FILE (Linux).
     #>
     [CmdletBinding()]
-    param([string[]] $ArgumentList = @())
+    param([string[]] $ArgumentList = @(), [switch] $Https)
 
     $portFile = Join-Path ([IO.Path]::GetTempPath()) ('vaultstaging-emu-{0}.url' -f [guid]::NewGuid().ToString('N'))
+    $certificate = $null
+    $urls = 'http://127.0.0.1:0'
+    if ($Https) {
+        $certificate = New-TestCertificate
+        $urls = 'https://127.0.0.1:0'
+        $ArgumentList = @('--tls-cert', $certificate.CertificateFile, '--tls-key', $certificate.KeyFile) + $ArgumentList
+    }
     $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($arg in @((Get-TestEmulatorPath), '--urls', 'http://127.0.0.1:0', '--port-file', $portFile, '--exit-on-stdin-eof') + $ArgumentList) {
+    foreach ($arg in @((Get-TestEmulatorPath), '--urls', $urls, '--port-file', $portFile, '--exit-on-stdin-eof') + $ArgumentList) {
         $psi.ArgumentList.Add($arg)
     }
     $psi.UseShellExecute = $false
@@ -60,8 +70,9 @@ function Start-TestEmulator {
     $baseUrl = (Get-Content -Raw $portFile).Trim()
     Remove-Item $portFile -ErrorAction SilentlyContinue
 
-    # An https emulator (--tls-cert) has a test certificate this process does not trust: the control API is
-    # called without checking it (the module under test always checks).
+    # The control API of an https emulator (-Https, or --tls-cert given in -ArgumentList) is called without
+    # checking its test certificate (this process trusts only the system's roots); the module under test is
+    # never given such a switch.
     $tls = $baseUrl.StartsWith('https:')
     $info = Invoke-RestMethod -Uri "$baseUrl/_emulator/info" -SkipCertificateCheck:$tls
     $users = @{}
@@ -83,9 +94,72 @@ function Start-TestEmulator {
         Process    = $process
         Info       = $info
         Users      = $users
+        Https      = $tls
+        CertificateFile = $(if ($certificate) { $certificate.CertificateFile })
+        CertificateFolder = $(if ($certificate) { $certificate.Folder })
+        StagingRoot = $info.stagingRoot
     }
     $script:Current = $emulator
     $emulator
+}
+
+function New-TestCertificate {
+    <#
+    .SYNOPSIS
+        A self-signed server certificate (2 days), written as PEM files to a new temp folder: for 127.0.0.1 and
+        localhost, or for -HostName alone (a vault name only the test proxy resolves). Returns
+        { CertificateFile, KeyFile, Folder } (also as CertificatePath, KeyPath): what the emulator's
+        --tls-cert/--tls-key take; a child pwsh trusts it with SSL_CERT_FILE (OpenSSL reads it on Linux).
+    #>
+    param([string] $HostName)
+    $folder = Join-Path ([IO.Path]::GetTempPath()) ('vaultstaging-tls-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $null = New-Item -ItemType Directory -Path $folder
+    $key = [Security.Cryptography.RSA]::Create(2048)
+    try {
+        $request = [Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=$(if ($HostName) { $HostName } else { 'localhost' })", $key,
+            [Security.Cryptography.HashAlgorithmName]::SHA256, [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $names = [Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+        if ($HostName) { $names.AddDnsName($HostName) }
+        else {
+            $names.AddIpAddress([Net.IPAddress]::Loopback)
+            $names.AddDnsName('localhost')
+        }
+        $request.CertificateExtensions.Add($names.Build())
+        $request.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($false, $false, 0, $false))
+        $serverAuth = [Security.Cryptography.OidCollection]::new()
+        $null = $serverAuth.Add([Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.1'))
+        $request.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($serverAuth, $false))
+        $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddMinutes(-5), [DateTimeOffset]::UtcNow.AddDays(2))
+        $certFile = Join-Path $folder 'cert.pem'
+        $keyFile = Join-Path $folder 'key.pem'
+        [IO.File]::WriteAllText($certFile, $certificate.ExportCertificatePem())
+        [IO.File]::WriteAllText($keyFile, $key.ExportPkcs8PrivateKeyPem())
+        $certificate.Dispose()
+    } finally { $key.Dispose() }
+    [pscustomobject]@{ CertificateFile = $certFile; KeyFile = $keyFile; CertificatePath = $certFile; KeyPath = $keyFile; Folder = $folder }
+}
+
+function Invoke-TestPwsh {
+    <#
+    .SYNOPSIS
+        Runs a script in a fresh pwsh (the one running these tests) with extra environment variables, e.g.
+        @{ SSL_CERT_FILE = $emu.CertificateFile }, and returns { ExitCode, Output, Errors } (stdout and stderr text).
+    #>
+    param([Parameter(Mandatory)] [string] $Command, [hashtable] $Environment = @{}, [int] $TimeoutSeconds = 300)
+    $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($arg in (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $Command) { $psi.ArgumentList.Add($arg) }
+    foreach ($name in $Environment.Keys) { $psi.Environment[$name] = [string]$Environment[$name] }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $process = [Diagnostics.Process]::Start($psi)
+    try {
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        if (-not $process.WaitForExit($TimeoutSeconds * 1000)) { $process.Kill($true); throw "The child pwsh did not end within $TimeoutSeconds s." }
+        $process.WaitForExit()
+        [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.GetAwaiter().GetResult(); Errors = $stderr.GetAwaiter().GetResult() }
+    } finally { $process.Dispose() }
 }
 
 function Stop-TestEmulator {
@@ -98,6 +172,7 @@ function Stop-TestEmulator {
         if (-not $process.WaitForExit(5000)) { $process.Kill($true); $null = $process.WaitForExit(5000) }
     }
     $process.Dispose()
+    if ($Emulator.CertificateFolder) { Remove-Item -LiteralPath $Emulator.CertificateFolder -Recurse -Force -ErrorAction SilentlyContinue }
     if ($script:Current -eq $Emulator) { $script:Current = $null }
 }
 
@@ -118,7 +193,7 @@ function Invoke-EmulatorControl {
     if (-not $Emulator) { throw 'No emulator: call Start-TestEmulator first.' }
     $relative = $Path.TrimStart('/')
     if (-not $relative.StartsWith('_emulator/')) { $relative = "_emulator/$relative" }
-    $request = @{ Uri = "$($Emulator.BaseUrl)/$relative"; Method = $Method; SkipCertificateCheck = [bool]$Emulator.SkipCertificateCheck }
+    $request = @{ Uri = "$($Emulator.BaseUrl)/$relative"; Method = $Method; SkipCertificateCheck = [bool]$Emulator.Https }
     if ($null -ne $Body) {
         $request.Body = $Body | ConvertTo-Json -Depth 10 -Compress
         $request.ContentType = 'application/json'
@@ -140,7 +215,7 @@ function New-TestVaultSession {
     )
     $u = $Emulator.Users[$User]
     $answer = Invoke-RestMethod -Method Post -Uri "$($Emulator.BaseUrl)/api/$script:ApiVersion/auth" `
-        -Body @{ username = $u.UserName; password = $u.Password }
+        -Body @{ username = $u.UserName; password = $u.Password } -SkipCertificateCheck:$Emulator.Https
     if ($answer.responseStatus -ne 'SUCCESS') { throw "Raw login as $User failed: $($answer | ConvertTo-Json -Depth 5 -Compress)" }
     $answer.sessionId
 }
@@ -154,7 +229,7 @@ function Invoke-RawVault {
         $Emulator = $script:Current
     )
     Invoke-RestMethod -Method $Method -Uri "$($Emulator.BaseUrl)/api/$script:ApiVersion/$Path" `
-        -Headers @{ Authorization = $Authorization; Accept = 'application/json' }
+        -Headers @{ Authorization = $Authorization; Accept = 'application/json' } -SkipCertificateCheck:$Emulator.Https
 }
 
 function ConvertTo-SecureText([string] $Text) { ConvertTo-SecureString $Text -AsPlainText -Force }
@@ -191,38 +266,8 @@ function Get-StagedFile {
     Invoke-EmulatorControl -Path ('staged?path=' + [uri]::EscapeDataString($Path)) -Emulator $Emulator
 }
 
-function New-TestCertificate {
-    <#
-    .SYNOPSIS
-        A self-signed TLS certificate for -HostName, as PEM files for the emulator's --tls-cert/--tls-key; a
-        child pwsh trusts it with SSL_CERT_FILE=<CertificatePath> (OpenSSL reads it on Linux). Returns
-        { CertificatePath, KeyPath, Folder }.
-    #>
-    param([Parameter(Mandatory)] [string] $HostName)
-    $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
-    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=$HostName", $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256)
-    $names = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
-    $names.AddDnsName($HostName)
-    $request.CertificateExtensions.Add($names.Build())
-    $usage = [System.Security.Cryptography.OidCollection]::new()
-    $null = $usage.Add([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.1'))
-    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($usage, $false))
-    $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(7))
-    $folder = Join-Path ([IO.Path]::GetTempPath()) ('vaultstaging-cert-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
-    $null = New-Item -ItemType Directory -Path $folder
-    $result = [pscustomobject]@{
-        CertificatePath = Join-Path $folder 'vault.crt'
-        KeyPath         = Join-Path $folder 'vault.key'
-        Folder          = $folder
-    }
-    Set-Content -LiteralPath $result.CertificatePath -Value $certificate.ExportCertificatePem()
-    Set-Content -LiteralPath $result.KeyPath -Value $key.ExportPkcs8PrivateKeyPem()
-    $certificate.Dispose(); $key.Dispose()
-    $result
-}
-
 function Get-TestSha256([string] $Path) { (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash.ToLowerInvariant() }
 
-Export-ModuleMember -Function Get-TestModulePath, Get-TestEmulatorPath, Start-TestEmulator, Stop-TestEmulator,
+Export-ModuleMember -Function Get-TestModulePath, Get-TestEmulatorPath, Start-TestEmulator, Stop-TestEmulator, New-TestCertificate, Invoke-TestPwsh,
     Invoke-EmulatorControl, Reset-TestEmulator, New-TestVaultSession, Invoke-RawVault, ConvertTo-SecureText,
-    New-TestFile, Get-EmulatorLog, Get-StagedFile, Get-TestSha256, New-TestCertificate
+    New-TestFile, Get-EmulatorLog, Get-StagedFile, Get-TestSha256
