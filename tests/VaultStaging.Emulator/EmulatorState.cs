@@ -110,6 +110,7 @@ public sealed partial class EmulatorState : IDisposable
     private void ResetLocked(bool keepStaged)
     {
         _generation++; // running jobs of the old generation stop touching state and files
+        Throughput.Clear();
         Options = _initialOptions.Clone();
         _clockOffset = TimeSpan.Zero;
         _users.Clear();

@@ -89,7 +89,7 @@ Describe 'A download that fails is an error, whatever its number of ranges' {
         $big = @($records | Where-Object RelativePath -eq 'big.bin')
         $big.Count | Should -Be 1
         $big[0].Action | Should -Be 'Failed'
-        @($records | Where-Object RelativePath -eq 'small.bin').Action | Should -Be 'Sent'
+        @($records | Where-Object RelativePath -eq 'small.bin').Action | Should -Be 'Downloaded'
         (Get-Item (Join-Path $target 'small.bin')).Length | Should -Be 1000
         Join-Path $target 'big.bin' | Should -Not -Exist
         @($warned) | Where-Object { "$_" -like '*stopped*' } | Should -BeNullOrEmpty

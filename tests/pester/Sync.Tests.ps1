@@ -90,7 +90,7 @@ Describe 'A file on one side where the other has a folder (-Direction <Direction
         $failed = @($records | Where-Object Action -EQ 'Failed')
         $failed.RelativePath | Sort-Object | Should -Be @('x', 'y')
         if ($Run -eq 1) {
-            ($records | Where-Object Action -EQ 'Sent').RelativePath | Should -Be 'new.txt'
+            ($records | Where-Object Action -EQ $(if ($up) { 'Uploaded' } else { 'Downloaded' })).RelativePath | Should -Be 'new.txt'
             ($records | Where-Object Action -EQ 'Deleted').RelativePath | Should -Be 'old.txt'
         }
 
@@ -188,7 +188,7 @@ $command
         @($records | Where-Object Action -EQ 'Failed').Count | Should -Be 0
         # What the first run staged is skipped, not sent again; every file and folder was made exactly once.
         foreach ($r in $records | Where-Object { $_.Kind -eq 'File' -and $_.RelativePath -notlike 'big/*' }) {
-            $r.Action | Should -Be $(if ("/killed/$($r.RelativePath)" -in $stagedFirst) { 'Skipped' } else { 'Sent' }) -Because $r.RelativePath
+            $r.Action | Should -Be $(if ("/killed/$($r.RelativePath)" -in $stagedFirst) { 'Skipped' } else { 'Uploaded' }) -Because $r.RelativePath
         }
         $all = @(Get-EmulatorLog | Where-Object $ok)
         $created = @($all | Where-Object operation -EQ 'item-create' | ForEach-Object itemPath)
@@ -197,7 +197,7 @@ $command
         @($all | Where-Object operation -EQ 'create').Count | Should -Be 1
         @($all | Where-Object operation -EQ 'upload' | ForEach-Object partNumber) | Sort-Object | Should -Be (1..12)
         @($all | Where-Object operation -EQ 'commit').Count | Should -Be 1
-        ($records | Where-Object RelativePath -EQ 'big/video.bin').Action | Should -Be 'Sent'
+        ($records | Where-Object RelativePath -EQ 'big/video.bin').Action | Should -Be 'Uploaded'
         # The staging folder now holds every local file, byte for byte.
         foreach ($f in $localFiles) {
             $relative = $f.FullName.Substring($tree.Length + 1).Replace('\', '/')
@@ -250,7 +250,7 @@ $command
         $failures.Count | Should -Be 0
         $kept = $localAfterKill | ForEach-Object { $_.FullName.Substring($into.Length + 1).Replace('\', '/') }
         foreach ($r in $records | Where-Object Kind -EQ 'File') {
-            $r.Action | Should -Be $(if ($r.RelativePath -in $kept) { 'Skipped' } else { 'Sent' }) -Because $r.RelativePath
+            $r.Action | Should -Be $(if ($r.RelativePath -in $kept) { 'Skipped' } else { 'Downloaded' }) -Because $r.RelativePath
         }
         @($records | Where-Object { $_.Kind -eq 'File' }).Count | Should -Be 40
         # The second run fetched no file the first one had brought (5000 bytes: one GET each), and none twice.

@@ -195,8 +195,10 @@ Receive-VaultFile -Path '/dl/resume.bin' -Destination '$target/'
 "@)
         $pending = $ps.BeginInvoke()
         $deadline = [DateTime]::UtcNow.AddSeconds(30)
-        while (@(Get-Log | Where-Object { $_.operation -eq 'content' -and $_.status -eq 206 }).Count -lt 3) {
-            if ($pending.IsCompleted -or [DateTime]::UtcNow -gt $deadline) { $ps.Dispose(); throw 'the other three ranges never arrived' }
+        # Answered is not yet on disk: wait until the download's journal lists the three ranges as written.
+        $journaled = { @(Get-ChildItem -LiteralPath $target -Force -Filter '*.vaultpart.done' | ForEach-Object { Get-Content -LiteralPath $_.FullName } | Where-Object { $_ }).Count }
+        while (@(Get-Log | Where-Object { $_.operation -eq 'content' -and $_.status -eq 206 }).Count -lt 3 -or (& $journaled) -lt 3) {
+            if ($pending.IsCompleted -or [DateTime]::UtcNow -gt $deadline) { $ps.Dispose(); throw 'the other three ranges never reached the disk' }
             Start-Sleep -Milliseconds 50
         }
         $ps.Stop()      # Ctrl+C

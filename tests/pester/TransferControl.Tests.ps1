@@ -182,7 +182,7 @@ Describe 'Folder links in a local tree, as Get-ChildItem -Recurse treats them' -
         @($records | Where-Object Kind -eq 'File').RelativePath | Sort-Object | Should -Be @('sub/deep.txt', 'top.txt')
         @($records | Where-Object RelativePath -in 'elsewhere', 'sub/loop').Count | Should -Be 0 -Because 'a link not followed is out of the sync: no folder is made for it'
         $records = Sync-VaultStagingFolder -Path $linked -Destination '/links-sync' -FollowSymlink -PassThru -WarningAction SilentlyContinue
-        @($records | Where-Object { $_.Kind -eq 'File' -and $_.Action -eq 'Sent' }).RelativePath | Should -Be @('elsewhere/out.txt')
+        @($records | Where-Object { $_.Kind -eq 'File' -and $_.Action -eq 'Uploaded' }).RelativePath | Should -Be @('elsewhere/out.txt')
         Get-StagedTree '/links-sync' | Should -Be @('elsewhere/out.txt', 'sub/deep.txt', 'top.txt')
         # Run again without -FollowSymlink and with -Delete: what is behind the link is left alone, not deleted.
         $records = Sync-VaultStagingFolder -Path $linked -Destination '/links-sync' -Delete -Force -PassThru
