@@ -17,7 +17,7 @@
         'Complete-VaultUploadSession', 'Remove-VaultUploadSession', 'Send-VaultFile',
         'Receive-VaultFile', 'Sync-VaultStagingFolder',
         'Get-VaultStagingItem', 'New-VaultStagingFolder', 'Move-VaultStagingItem', 'Rename-VaultStagingItem',
-        'Remove-VaultStagingItem', 'Get-VaultJob', 'Wait-VaultJob'
+        'Remove-VaultStagingItem', 'Get-VaultJob', 'Wait-VaultJob', 'Test-VaultConnection'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
