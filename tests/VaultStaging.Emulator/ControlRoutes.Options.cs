@@ -22,6 +22,7 @@ internal static partial class ControlRoutes
         public NonAdminPathStyle? NonAdminPaths { get; set; }
         public List<string>? ApiVersions { get; set; }
         public SessionFieldsStyle? SessionFields { get; set; }
+        public ListingFormStyle? ListingForm { get; set; }
         /// <summary>-1 = the same as jobDurationMs.</summary>
         public int? ItemJobDurationMs { get; set; }
         /// <summary>206 or 200.</summary>
@@ -48,6 +49,7 @@ internal static partial class ControlRoutes
             NonAdminPaths = o.NonAdminPaths,
             ApiVersions = [.. o.ApiVersions],
             SessionFields = o.SessionFields,
+            ListingForm = o.ListingForm,
             ItemJobDurationMs = o.ItemJobDurationMs ?? -1,
             RangeStatus = o.RangeStatus,
             RangePastEnd = o.RangePastEnd,
@@ -82,6 +84,7 @@ internal static partial class ControlRoutes
             if (NonAdminPaths is { } style) o.NonAdminPaths = style;
             if (ApiVersions is { Count: > 0 } versions) o.ApiVersions = versions;
             if (SessionFields is { } fields) o.SessionFields = fields;
+            if (ListingForm is { } form) o.ListingForm = form;
             if (ItemJobDurationMs is { } itemDuration) o.ItemJobDurationMs = itemDuration < 0 ? null : itemDuration;
             if (RangeStatus is { } status) o.RangeStatus = status;
             if (RangePastEnd is { } pastEnd) o.RangePastEnd = pastEnd;

@@ -11,6 +11,15 @@ public sealed class EmulatorOptions
     /// <summary>Folder holding staged files and part files. Null: a temp folder, deleted on dispose.</summary>
     public string? StagingRoot { get; set; }
 
+    /// <summary>
+    /// PEM certificate (and <see cref="TlsKeyPath"/>, its PEM private key) served on https URLs. Kestrel's
+    /// own settings (ASPNETCORE_Kestrel__Certificates__Default__*, a developer certificate) are not read.
+    /// </summary>
+    public string? TlsCertificatePath { get; set; }
+
+    /// <summary>The PEM private key of <see cref="TlsCertificatePath"/> (null: the key is in the certificate's file).</summary>
+    public string? TlsKeyPath { get; set; }
+
     /// <summary>Start with the three upload sessions of the seed (Seed.cs).</summary>
     public bool Seed { get; set; } = true;
 
@@ -55,6 +64,9 @@ public sealed class EmulatorOptions
 
     /// <summary>Session objects with or without <c>name</c> and <c>overwrite</c> (the seed's listing omits both).</summary>
     public SessionFieldsStyle SessionFields { get; set; } = SessionFieldsStyle.Full;
+
+    /// <summary>The shape of item listings: as Veeva's reference shows them, or as vvfst recorded a vault's. UNCONFIRMED.</summary>
+    public ListingFormStyle ListingForm { get; set; } = ListingFormStyle.Reference;
 
     /// <summary>
     /// Wall-clock duration of a move/rename or delete job. Null: the same as <see cref="JobDurationMs"/>.
@@ -154,6 +166,23 @@ public enum NonAdminPathStyle
 
     /// <summary>Always from the staging root (<c>/u10001400/Folder/x.bin</c>), like the seed listing.</summary>
     Absolute,
+}
+
+/// <summary>The shape of item listings (<see cref="EmulatorOptions.ListingForm"/>).</summary>
+public enum ListingFormStyle
+{
+    /// <summary>
+    /// As Veeva's reference shows: folder paths without a trailing '/', siblings by name, and a recursive listing
+    /// depth-first with each folder before its contents.
+    /// </summary>
+    Reference,
+
+    /// <summary>
+    /// As vvfst's authors recorded a vault's answers (vvfst commands.md): a plain listing gives the folders first,
+    /// their paths ending in '/', then the files; a recursive listing gives the files alone, in path order, no
+    /// folder entries (so an empty folder is not listed at all).
+    /// </summary>
+    Recorded,
 }
 
 /// <summary>Which fields a session object carries (<see cref="EmulatorOptions.SessionFields"/>).</summary>

@@ -10,10 +10,11 @@ public sealed partial class EmulatorState
     /// <summary>One listed item: absolute path; size and modified date for files only.</summary>
     internal readonly record struct ItemEntry(bool IsFolder, string Path, string Name, long Size, DateTimeOffset Modified);
 
-    internal sealed record ItemsPage(IReadOnlyList<ItemEntry> Items, string? NextCursor);
+    /// <summary>One page; <paramref name="FolderSlash"/>: folder paths are answered with a trailing '/' (the recorded form).</summary>
+    internal sealed record ItemsPage(IReadOnlyList<ItemEntry> Items, string? NextCursor, bool FolderSlash);
 
-    /// <summary>A listing taken at its first page; cursor pages are served from it, never from the disk.</summary>
-    private sealed record ListingSnapshot(long Seq, List<ItemEntry> Items, int Limit, long UserId);
+    /// <summary>A listing taken at its first page (in the listing form of that moment); cursor pages are served from it, never from the disk.</summary>
+    private sealed record ListingSnapshot(long Seq, List<ItemEntry> Items, int Limit, long UserId, bool FolderSlash);
 
     private sealed record ListingCursor(ListingSnapshot Snapshot, int Offset, DateTimeOffset Expires);
 
@@ -63,8 +64,18 @@ public sealed partial class EmulatorState
 
         string absolute = ToAbsolute(caller, requested);
         var items = Walk(absolute, recursive) ?? throw Missing(requested);
-        lock (_gate) return PageLocked(new ListingSnapshot(++_snapshotSeq, items, limit, caller.UserId), 0);
+        bool recorded = Options.ListingForm == ListingFormStyle.Recorded;
+        if (recorded) items = InRecordedForm(items, recursive);
+        lock (_gate) return PageLocked(new ListingSnapshot(++_snapshotSeq, items, limit, caller.UserId, FolderSlash: recorded), 0);
     }
+
+    /// <summary>
+    /// The listing as vvfst's authors recorded a vault's (ListingFormStyle.Recorded): a plain listing has the
+    /// folders first, then the files (each group by name); a recursive one has the files alone, by path.
+    /// </summary>
+    private static List<ItemEntry> InRecordedForm(List<ItemEntry> items, bool recursive) => recursive
+        ? items.Where(i => !i.IsFolder).OrderBy(i => i.Path, StringComparer.Ordinal).ToList()
+        : items.Where(i => i.IsFolder).Concat(items.Where(i => !i.IsFolder)).ToList();
 
     private ItemsPage PageLocked(ListingSnapshot snapshot, int offset)
     {
@@ -77,7 +88,7 @@ public sealed partial class EmulatorState
             _cursors[next] = new ListingCursor(snapshot, offset + count, NowLocked + CursorLifetime);
             SweepCursorsLocked();
         }
-        return new ItemsPage(page, next);
+        return new ItemsPage(page, next, snapshot.FolderSlash);
     }
 
     /// <summary>Drops expired cursors, and the cursors of the oldest snapshots past MaxLiveSnapshots (memory bound).</summary>

@@ -7,13 +7,15 @@ namespace VaultStaging.Emulator;
 /// Command line (Pester starts it as a child process; people run it by hand):
 /// <code>
 /// dotnet VaultStaging.Emulator.dll --urls http://127.0.0.1:0 [--port-file FILE] [--staging-root DIR]
+///        [--tls-cert PEM --tls-key PEM] [--listing-form reference|recorded]
 ///        [--no-seed] [--exit-on-stdin-eof] [--list-page-size N] [--job-duration-ms N]
 ///        [--job-status-interval SECONDS] [--required-client-id REGEX] [--session-timeout-minutes N]
 ///        [--non-admin-paths relative|absolute] [--session-fields full|seed] [--item-job-duration-ms N]
 ///        [--range-status 206|200] [--range-past-end failure|416] [--non-empty-delete failure|job-error]
 ///        [--item-max-bytes N] [--latency-ms N] [--bandwidth-mbps N] [--error-type SITUATION=TYPE]... [--verbose]
 /// </code>
-/// Prints exactly one line to stdout once listening: "Vault emulator listening on http://127.0.0.1:PORT".
+/// Prints exactly one line to stdout once listening: "Vault emulator listening on http://127.0.0.1:PORT"
+/// (https://127.0.0.1:PORT with --urls https://... and a certificate).
 /// Runs until Ctrl+C / SIGTERM, or until stdin reaches end-of-file with --exit-on-stdin-eof.
 /// </summary>
 public static class Program
@@ -40,6 +42,9 @@ public static class Program
                     case "--urls": options.Urls = Value(); break;
                     case "--port-file": portFile = Value(); break;
                     case "--staging-root": options.StagingRoot = Value(); break;
+                    case "--tls-cert": options.TlsCertificatePath = Value(); break;
+                    case "--tls-key": options.TlsKeyPath = Value(); break;
+                    case "--listing-form": options.ListingForm = Choice<ListingFormStyle>(arg, Value(), "reference", "recorded"); break;
                     case "--no-seed": options.Seed = false; break;
                     case "--exit-on-stdin-eof": exitOnStdinEof = true; break;
                     case "--list-page-size": options.ListPageSize = IntValue(); break;
@@ -83,7 +88,17 @@ public static class Program
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
         using var sigterm = TryRegister(PosixSignal.SIGTERM, stop);
 
-        await using var emulator = await VaultEmulator.StartAsync(options);
+        VaultEmulator started;
+        try
+        {
+            started = await VaultEmulator.StartAsync(options);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine($"vault emulator: {ex.Message}");
+            return 2;
+        }
+        await using var emulator = started;
 
         if (portFile is not null)
         {
@@ -115,7 +130,9 @@ public static class Program
 
     private const string Usage = """
         Usage: dotnet VaultStaging.Emulator.dll [options]
-          --urls URL                         Kestrel URL (default http://127.0.0.1:0: a free port)
+          --urls URL                         Kestrel URL (default http://127.0.0.1:0: a free port); https:// needs --tls-cert
+          --tls-cert PEM                     certificate served on https URLs (PEM file)
+          --tls-key PEM                      its private key (PEM file; default: the key inside the --tls-cert file)
           --port-file FILE                   write the base URL there once listening
           --staging-root DIR                 staged tree, parts and temp files (default: a temp folder, deleted on exit)
           --no-seed                          start without the three seed upload sessions
@@ -128,6 +145,8 @@ public static class Program
           --session-timeout-minutes N        auth session inactivity timeout (default 20)
           --non-admin-paths relative|absolute  how non-admins see session and item paths (default relative)
           --session-fields full|seed         session objects with name and overwrite, or without like the seed (default full)
+          --listing-form reference|recorded  item listings as Veeva's reference shows them, or as vvfst recorded a vault's:
+                                             folders first ending in '/', recursive listings of files alone (default reference)
           --range-status 206|200             status of a ranged download (default 206)
           --range-past-end failure|416       a range starting past the end: FAILURE envelope or HTTP 416 (default failure)
           --non-empty-delete failure|job-error  non-empty folder deleted without recursive=true (default failure)

@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
 namespace VaultStaging.Emulator;
 
 /// <summary>
@@ -11,11 +14,13 @@ public sealed class VaultEmulator : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly bool _ownsStagingRoot;
+    private readonly X509Certificate2? _certificate;
     private int _disposed;
 
-    private VaultEmulator(WebApplication app, EmulatorState state, Uri baseUri, bool ownsStagingRoot)
+    private VaultEmulator(WebApplication app, EmulatorState state, Uri baseUri, bool ownsStagingRoot, X509Certificate2? certificate)
     {
         _app = app;
+        _certificate = certificate;
         State = state;
         BaseUri = baseUri;
         _ownsStagingRoot = ownsStagingRoot;
@@ -30,10 +35,20 @@ public sealed class VaultEmulator : IAsyncDisposable
     /// <summary>Direct control: the same operations as the /_emulator control API.</summary>
     public EmulatorState State { get; }
 
-    /// <summary>Starts Kestrel (port 0 in <see cref="EmulatorOptions.Urls"/> picks a free port) and returns once it listens.</summary>
+    /// <summary>
+    /// Starts Kestrel (port 0 in <see cref="EmulatorOptions.Urls"/> picks a free port) and returns once it listens.
+    /// An https URL needs <see cref="EmulatorOptions.TlsCertificatePath"/>; a bad one is an ArgumentException.
+    /// </summary>
     public static async Task<VaultEmulator> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
         options = (options ?? new EmulatorOptions()).Clone();
+        X509Certificate2? certificate = LoadCertificate(options);
+        bool https = options.Urls.Split(';').Any(url => url.Trim().StartsWith("https:", StringComparison.OrdinalIgnoreCase));
+        if (https && certificate is null)
+        {
+            throw new ArgumentException($"--urls {options.Urls} needs a certificate: give --tls-cert PEM and --tls-key PEM " +
+                "(Kestrel's environment settings and developer certificate are not read).");
+        }
         bool ownsRoot = string.IsNullOrEmpty(options.StagingRoot);
         string root = ownsRoot
             ? Path.Combine(Path.GetTempPath(), "vault-emulator-" + Guid.NewGuid().ToString("N")[..12])
@@ -50,6 +65,7 @@ public sealed class VaultEmulator : IAsyncDisposable
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(); // somewhere for UseUrls to write its setting
         builder.WebHost.UseUrls(options.Urls);
+        if (https) builder.WebHost.UseKestrelHttpsConfiguration(); // the slim builder leaves https out
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -63,6 +79,7 @@ public sealed class VaultEmulator : IAsyncDisposable
                 string.Equals(name, "Content-Disposition", StringComparison.OrdinalIgnoreCase) ? System.Text.Encoding.UTF8 : null;
             // Latency and bandwidth of the network profile, under HTTP (NetworkProfile.cs).
             kestrel.ConfigureEndpointDefaults(listen => NetworkProfile.Use(listen, state));
+            if (certificate is not null) kestrel.ConfigureHttpsDefaults(tls => tls.ServerCertificate = certificate);
         });
 
         // stdout is reserved for the "listening" line: logs go to stderr, Warning and up by default.
@@ -90,6 +107,7 @@ public sealed class VaultEmulator : IAsyncDisposable
         {
             await app.DisposeAsync();
             state.Dispose();
+            certificate?.Dispose();
             if (ownsRoot) TryDelete(root);
             throw;
         }
@@ -97,7 +115,29 @@ public sealed class VaultEmulator : IAsyncDisposable
         string address = app.Urls.First();
         var baseUri = new Uri(address.TrimEnd('/') + "/");
         state.BaseUrl = baseUri.GetLeftPart(UriPartial.Authority);
-        return new VaultEmulator(app, state, baseUri, ownsRoot);
+        return new VaultEmulator(app, state, baseUri, ownsRoot, certificate);
+    }
+
+    /// <summary>The certificate of --tls-cert/--tls-key (PEM files), or null when none is given.</summary>
+    private static X509Certificate2? LoadCertificate(EmulatorOptions options)
+    {
+        if (string.IsNullOrEmpty(options.TlsCertificatePath))
+        {
+            return string.IsNullOrEmpty(options.TlsKeyPath) ? null
+                : throw new ArgumentException("--tls-key needs --tls-cert (the certificate it belongs to).");
+        }
+        try
+        {
+            using var pem = string.IsNullOrEmpty(options.TlsKeyPath)
+                ? X509Certificate2.CreateFromPemFile(options.TlsCertificatePath)
+                : X509Certificate2.CreateFromPemFile(options.TlsCertificatePath, options.TlsKeyPath);
+            // A PEM-loaded key is ephemeral, which SslStream on Windows cannot use: carry it through PKCS#12.
+            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new ArgumentException($"--tls-cert {options.TlsCertificatePath} / --tls-key {options.TlsKeyPath ?? "(none)"}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Stops the server; deletes the staging folder if the emulator created it.</summary>
@@ -112,6 +152,7 @@ public sealed class VaultEmulator : IAsyncDisposable
         {
             await _app.DisposeAsync();
             State.Dispose();
+            _certificate?.Dispose();
             if (_ownsStagingRoot) TryDelete(State.StagingRoot);
         }
     }

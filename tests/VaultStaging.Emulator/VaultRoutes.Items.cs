@@ -63,16 +63,17 @@ internal static partial class VaultRoutes
         var answer = new JsonObject();
         if (page.NextCursor is { } cursor)
             answer["responseDetails"] = new JsonObject { ["next_page"] = $"{ctx.BaseUrl()}{ctx.Call().Entry.Path}?cursor={Uri.EscapeDataString(cursor)}" };
-        answer["data"] = new JsonArray(page.Items.Select(item => (JsonNode)ItemJson(state, item, caller)).ToArray());
+        answer["data"] = new JsonArray(page.Items.Select(item => (JsonNode)ItemJson(state, item, caller, page.FolderSlash)).ToArray());
         return Envelope.Success(answer);
     }
 
-    private static JsonObject ItemJson(EmulatorState state, EmulatorState.ItemEntry item, Caller caller)
+    private static JsonObject ItemJson(EmulatorState state, EmulatorState.ItemEntry item, Caller caller, bool folderSlash)
     {
+        string path = state.ReportedPath(item.Path, caller);
         var json = new JsonObject
         {
             ["kind"] = item.IsFolder ? "folder" : "file",
-            ["path"] = state.ReportedPath(item.Path, caller),
+            ["path"] = item.IsFolder && folderSlash ? path + "/" : path,
             ["name"] = item.Name,
         };
         if (item.IsFolder) return json;
