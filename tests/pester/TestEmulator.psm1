@@ -60,7 +60,8 @@ function Start-TestEmulator {
     $baseUrl = (Get-Content -Raw $portFile).Trim()
     Remove-Item $portFile -ErrorAction SilentlyContinue
 
-    $info = Invoke-RestMethod -Uri "$baseUrl/_emulator/info"
+    # An https emulator serves a test certificate that only the module's tests trust (its control calls need no check).
+    $info = Invoke-RestMethod -Uri "$baseUrl/_emulator/info" -SkipCertificateCheck:($baseUrl -like 'https:*')
     $users = @{}
     foreach ($u in $info.users) {
         $short = ($u.userName -split '@')[0]
@@ -114,7 +115,7 @@ function Invoke-EmulatorControl {
     if (-not $Emulator) { throw 'No emulator: call Start-TestEmulator first.' }
     $relative = $Path.TrimStart('/')
     if (-not $relative.StartsWith('_emulator/')) { $relative = "_emulator/$relative" }
-    $request = @{ Uri = "$($Emulator.BaseUrl)/$relative"; Method = $Method }
+    $request = @{ Uri = "$($Emulator.BaseUrl)/$relative"; Method = $Method; SkipCertificateCheck = $Emulator.BaseUrl -like 'https:*' }
     if ($null -ne $Body) {
         $request.Body = $Body | ConvertTo-Json -Depth 10 -Compress
         $request.ContentType = 'application/json'

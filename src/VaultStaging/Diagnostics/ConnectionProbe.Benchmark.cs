@@ -102,7 +102,10 @@ namespace VaultStaging.Diagnostics
 
         static string Rate(double bytesPerSecond) => (bytesPerSecond / (1024 * 1024)).ToString("N1", CultureInfo.InvariantCulture) + " MiB/s";
 
-        /// <summary>The fewest files in flight that reach 90 % of the best combined rate: more only adds load on Vault.</summary>
+        /// <summary>
+        /// For each direction, the fewest files in flight that reach 90 % of its best rate (more only adds load on
+        /// Vault and on the local disk); the larger of the two, so neither direction is held back.
+        /// </summary>
         static void Recommend(VaultConnectionCheck check, Dictionary<int, (double Up, double Down)> rates)
         {
             if (rates.Count == 0)
@@ -111,10 +114,14 @@ namespace VaultStaging.Diagnostics
                 check.Detail = "No level was measured.";
                 return;
             }
-            double best = rates.Values.Max(r => r.Up + r.Down);
-            int chosen = rates.Keys.OrderBy(k => k).First(k => rates[k].Up + rates[k].Down >= 0.9 * best);
+            int Fewest(Func<(double Up, double Down), double> rate)
+            {
+                double best = rates.Values.Max(rate);
+                return rates.Keys.OrderBy(k => k).First(k => rate(rates[k]) >= 0.9 * best);
+            }
+            int up = Fewest(r => r.Up), down = Fewest(r => r.Down), chosen = Math.Max(up, down);
             check.Observed = chosen.ToString(CultureInfo.InvariantCulture);
-            check.Detail = $"The fewest files at once that reach 90 % of the best measured rate ({Rate(rates[chosen].Up)} up, {Rate(rates[chosen].Down)} down with {chosen}). " +
+            check.Detail = $"Uploads reach 90 % of their best rate with {up} at once ({Rate(rates[up].Up)}), downloads with {down} ({Rate(rates[down].Down)}). " +
                 $"Give -ThrottleLimit {chosen} to Send-VaultFile, Receive-VaultFile and Sync-VaultStagingFolder on this link.";
         }
     }

