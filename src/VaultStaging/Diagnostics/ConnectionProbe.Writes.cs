@@ -28,6 +28,9 @@ namespace VaultStaging.Diagnostics
         string _sessionFilePath;
         string _sessionPathEvidence;
 
+        /// <summary>A commit job not yet seen to end: it would make its file in the folder after the folder was removed.</summary>
+        VaultJob _pendingCommit;
+
         async Task RunWritingChecksAsync()
         {
             bool folderMade = await RunCheckAsync("CreateFolder", CreateFolderAsync).ConfigureAwait(false);
@@ -121,10 +124,11 @@ namespace VaultStaging.Diagnostics
                 details.Add($"part {number}: {length:N0} bytes, MD5 matches");
                 offset += length;
             }
-            VaultJob job = await _client.CommitUploadSessionOnceAsync(session.Id, _ctx).ConfigureAwait(false);
+            VaultJob job = _pendingCommit = await _client.CommitUploadSessionOnceAsync(session.Id, _ctx).ConfigureAwait(false);
             Stopwatch waited = Stopwatch.StartNew();
             int reads = 0;
             await _client.WaitForJobAsync(job, TimeSpan.FromMinutes(10), _ => reads++, _ctx).ConfigureAwait(false);
+            _pendingCommit = null;
             if (job.Succeeded) lock (_sessionIds) _sessionIds.Remove(session.Id);
             details.Add($"commit job {job.JobId} {job.Status ?? "unknown"} after {reads} status read(s) ({waited.Elapsed.TotalSeconds:0.0} s, one read per {_client.Options.JobStatusInterval.TotalSeconds:0} s at most)");
             check.Observed = "job " + (job.Status ?? "unknown");
@@ -225,6 +229,8 @@ namespace VaultStaging.Diagnostics
                 var notes = new List<string>();
                 try
                 {
+                    if (_pendingCommit != null && !_pendingCommit.IsFinished)
+                        await _client.WaitForJobAsync(_pendingCommit, TimeSpan.FromMinutes(2), null, ctx).ConfigureAwait(false);
                     int aborted = 0;
                     foreach (UploadSession s in await _client.ListUploadSessionsAsync(ctx).ConfigureAwait(false))
                     {
