@@ -34,13 +34,23 @@ function Start-TestEmulator {
         so it dies with this process even if Stop-TestEmulator never runs.
     .PARAMETER ArgumentList
         More emulator options, e.g. '--list-page-size', '1'.
+    .PARAMETER Https
+        Serve https with a self-signed certificate for 127.0.0.1 made for this emulator (New-TestCertificate);
+        the result's CertificateFile is its PEM, which a child pwsh trusts through SSL_CERT_FILE (Linux).
     #>
     [CmdletBinding()]
-    param([string[]] $ArgumentList = @())
+    param([string[]] $ArgumentList = @(), [switch] $Https)
 
     $portFile = Join-Path ([IO.Path]::GetTempPath()) ('vaultstaging-emu-{0}.url' -f [guid]::NewGuid().ToString('N'))
+    $certificate = $null
+    $urls = 'http://127.0.0.1:0'
+    if ($Https) {
+        $certificate = New-TestCertificate
+        $urls = 'https://127.0.0.1:0'
+        $ArgumentList = @('--tls-cert', $certificate.CertificateFile, '--tls-key', $certificate.KeyFile) + $ArgumentList
+    }
     $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($arg in @((Get-TestEmulatorPath), '--urls', 'http://127.0.0.1:0', '--port-file', $portFile, '--exit-on-stdin-eof') + $ArgumentList) {
+    foreach ($arg in @((Get-TestEmulatorPath), '--urls', $urls, '--port-file', $portFile, '--exit-on-stdin-eof') + $ArgumentList) {
         $psi.ArgumentList.Add($arg)
     }
     $psi.UseShellExecute = $false
@@ -60,8 +70,9 @@ function Start-TestEmulator {
     $baseUrl = (Get-Content -Raw $portFile).Trim()
     Remove-Item $portFile -ErrorAction SilentlyContinue
 
-    # An https emulator serves a test certificate that only the module's tests trust (its control calls need no check).
-    $info = Invoke-RestMethod -Uri "$baseUrl/_emulator/info" -SkipCertificateCheck:($baseUrl -like 'https:*')
+    # The control API of an https emulator is called without checking its test certificate (this process
+    # trusts only the system's roots); the module under test is never given such a switch.
+    $info = Invoke-RestMethod -Uri "$baseUrl/_emulator/info" -SkipCertificateCheck:$Https
     $users = @{}
     foreach ($u in $info.users) {
         $short = ($u.userName -split '@')[0]
@@ -80,9 +91,66 @@ function Start-TestEmulator {
         Process    = $process
         Info       = $info
         Users      = $users
+        Https      = [bool]$Https
+        CertificateFile = $(if ($certificate) { $certificate.CertificateFile })
+        CertificateFolder = $(if ($certificate) { $certificate.Folder })
+        StagingRoot = $info.stagingRoot
     }
     $script:Current = $emulator
     $emulator
+}
+
+function New-TestCertificate {
+    <#
+    .SYNOPSIS
+        A self-signed server certificate for 127.0.0.1 and localhost (2 days), written as PEM files to a new
+        temp folder: { CertificateFile, KeyFile, Folder }. What the emulator's --tls-cert/--tls-key take.
+    #>
+    $folder = Join-Path ([IO.Path]::GetTempPath()) ('vaultstaging-tls-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $null = New-Item -ItemType Directory -Path $folder
+    $key = [Security.Cryptography.RSA]::Create(2048)
+    try {
+        $request = [Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=localhost', $key,
+            [Security.Cryptography.HashAlgorithmName]::SHA256, [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $names = [Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+        $names.AddIpAddress([Net.IPAddress]::Loopback)
+        $names.AddDnsName('localhost')
+        $request.CertificateExtensions.Add($names.Build())
+        $request.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($false, $false, 0, $false))
+        $serverAuth = [Security.Cryptography.OidCollection]::new()
+        $null = $serverAuth.Add([Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.1'))
+        $request.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($serverAuth, $false))
+        $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddMinutes(-5), [DateTimeOffset]::UtcNow.AddDays(2))
+        $certFile = Join-Path $folder 'cert.pem'
+        $keyFile = Join-Path $folder 'key.pem'
+        [IO.File]::WriteAllText($certFile, $certificate.ExportCertificatePem())
+        [IO.File]::WriteAllText($keyFile, $key.ExportPkcs8PrivateKeyPem())
+        $certificate.Dispose()
+    } finally { $key.Dispose() }
+    [pscustomobject]@{ CertificateFile = $certFile; KeyFile = $keyFile; Folder = $folder }
+}
+
+function Invoke-TestPwsh {
+    <#
+    .SYNOPSIS
+        Runs a script in a fresh pwsh (the one running these tests) with extra environment variables, e.g.
+        @{ SSL_CERT_FILE = $emu.CertificateFile }, and returns { ExitCode, Output, Errors } (stdout and stderr text).
+    #>
+    param([Parameter(Mandatory)] [string] $Command, [hashtable] $Environment = @{}, [int] $TimeoutSeconds = 300)
+    $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($arg in (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $Command) { $psi.ArgumentList.Add($arg) }
+    foreach ($name in $Environment.Keys) { $psi.Environment[$name] = [string]$Environment[$name] }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $process = [Diagnostics.Process]::Start($psi)
+    try {
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        if (-not $process.WaitForExit($TimeoutSeconds * 1000)) { $process.Kill($true); throw "The child pwsh did not end within $TimeoutSeconds s." }
+        $process.WaitForExit()
+        [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.GetAwaiter().GetResult(); Errors = $stderr.GetAwaiter().GetResult() }
+    } finally { $process.Dispose() }
 }
 
 function Stop-TestEmulator {
@@ -95,6 +163,7 @@ function Stop-TestEmulator {
         if (-not $process.WaitForExit(5000)) { $process.Kill($true); $null = $process.WaitForExit(5000) }
     }
     $process.Dispose()
+    if ($Emulator.CertificateFolder) { Remove-Item -LiteralPath $Emulator.CertificateFolder -Recurse -Force -ErrorAction SilentlyContinue }
     if ($script:Current -eq $Emulator) { $script:Current = $null }
 }
 
@@ -115,7 +184,7 @@ function Invoke-EmulatorControl {
     if (-not $Emulator) { throw 'No emulator: call Start-TestEmulator first.' }
     $relative = $Path.TrimStart('/')
     if (-not $relative.StartsWith('_emulator/')) { $relative = "_emulator/$relative" }
-    $request = @{ Uri = "$($Emulator.BaseUrl)/$relative"; Method = $Method; SkipCertificateCheck = $Emulator.BaseUrl -like 'https:*' }
+    $request = @{ Uri = "$($Emulator.BaseUrl)/$relative"; Method = $Method; SkipCertificateCheck = $Emulator.Https }
     if ($null -ne $Body) {
         $request.Body = $Body | ConvertTo-Json -Depth 10 -Compress
         $request.ContentType = 'application/json'
@@ -137,7 +206,7 @@ function New-TestVaultSession {
     )
     $u = $Emulator.Users[$User]
     $answer = Invoke-RestMethod -Method Post -Uri "$($Emulator.BaseUrl)/api/$script:ApiVersion/auth" `
-        -Body @{ username = $u.UserName; password = $u.Password }
+        -Body @{ username = $u.UserName; password = $u.Password } -SkipCertificateCheck:$Emulator.Https
     if ($answer.responseStatus -ne 'SUCCESS') { throw "Raw login as $User failed: $($answer | ConvertTo-Json -Depth 5 -Compress)" }
     $answer.sessionId
 }
@@ -151,7 +220,7 @@ function Invoke-RawVault {
         $Emulator = $script:Current
     )
     Invoke-RestMethod -Method $Method -Uri "$($Emulator.BaseUrl)/api/$script:ApiVersion/$Path" `
-        -Headers @{ Authorization = $Authorization; Accept = 'application/json' }
+        -Headers @{ Authorization = $Authorization; Accept = 'application/json' } -SkipCertificateCheck:$Emulator.Https
 }
 
 function ConvertTo-SecureText([string] $Text) { ConvertTo-SecureString $Text -AsPlainText -Force }
@@ -190,6 +259,6 @@ function Get-StagedFile {
 
 function Get-TestSha256([string] $Path) { (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash.ToLowerInvariant() }
 
-Export-ModuleMember -Function Get-TestModulePath, Get-TestEmulatorPath, Start-TestEmulator, Stop-TestEmulator,
+Export-ModuleMember -Function Get-TestModulePath, Get-TestEmulatorPath, Start-TestEmulator, Stop-TestEmulator, New-TestCertificate, Invoke-TestPwsh,
     Invoke-EmulatorControl, Reset-TestEmulator, New-TestVaultSession, Invoke-RawVault, ConvertTo-SecureText,
     New-TestFile, Get-EmulatorLog, Get-StagedFile, Get-TestSha256

@@ -93,6 +93,7 @@ namespace VaultStaging.Commands
                     catch (AggregateException) { }
                 }
                 localTree = readingLocal.GetAwaiter().GetResult();
+                if (rootExists) AddFoldersTheListingHid(staging, localTree, remoteTree);
             }, terminating: true);
             if (localTree == null) return;
 
@@ -122,6 +123,29 @@ namespace VaultStaging.Commands
                 else Download(send);
             }
             if (delete.Count > 0 && !StopToken.IsCancellationRequested) Remove(delete);
+        }
+
+        /// <summary>
+        /// A vault that answers a recursive listing with the files alone (one of the two forms seen, vault-api.md)
+        /// hides its empty folders. When the listing named no folder of its own, each local folder it did not show
+        /// is looked up (a read), so an unchanged sync makes no folder again and a download with -Delete keeps a
+        /// local folder that is on the staging server too.
+        /// </summary>
+        void AddFoldersTheListingHid(string staging, List<LocalEntry> localTree, List<StagingItem> remoteTree)
+        {
+            if (remoteTree.Any(i => i.IsFolder && !i.Derived)) return;
+            var shown = new HashSet<string>(remoteTree.Select(i => i.Path), StringComparer.Ordinal);
+            var absent = new HashSet<string>(StringComparer.Ordinal);
+            foreach (LocalEntry folder in localTree.Where(e => e.IsFolder).OrderBy(e => e.RelativePath, StringComparer.Ordinal))
+            {
+                string remote = StagingPath.Combine(staging, folder.RelativePath);
+                if (shown.Contains(remote)) continue;
+                if (absent.Contains(StagingPath.ParentOf(remote))) { absent.Add(remote); continue; } // inside a folder that is not there
+                StagingItem there = Await(Client.GetItemAsync(remote, CallContext));
+                if (there == null) { absent.Add(remote); continue; }
+                remoteTree.Add(there);
+                shown.Add(remote);
+            }
         }
 
         /// <summary>What ShouldProcess names: the item changed, and for a transfer where it comes from.</summary>

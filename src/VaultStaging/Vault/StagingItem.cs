@@ -27,10 +27,17 @@ namespace VaultStaging
         /// <summary>The path as Vault answers it, starting with '/' (no trailing '/' for a folder).</summary>
         public string Path { get; set; }
 
-        /// <summary>The file or folder name. When Vault leaves it out, the last segment of Path.</summary>
+        /// <summary>
+        /// The file or folder name. When Vault leaves it out (or answers it empty, or with a folder's trailing
+        /// '/'), the last segment of Path: never empty, except for the root.
+        /// </summary>
         public string Name
         {
-            get => _name ?? StagingPath.NameOf(Path);
+            get
+            {
+                string given = _name?.TrimEnd('/');
+                return string.IsNullOrEmpty(given) ? StagingPath.NameOf(Path) : given;
+            }
             set => _name = value;
         }
         string _name;
@@ -48,6 +55,9 @@ namespace VaultStaging
 
         /// <summary>Vault's MD5 of the content, when the call that made the file answered it (a listing does not).</summary>
         public string Md5 { get; set; }
+
+        /// <summary>A folder the listing left out, known from the paths below it (<see cref="DerivedFolders"/>).</summary>
+        internal bool Derived { get; set; }
 
         /// <summary>JSON fields this version of the module does not know, kept as Vault sent them.</summary>
         internal IDictionary<string, object> AdditionalFields { get; set; }

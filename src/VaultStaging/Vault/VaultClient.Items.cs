@@ -25,7 +25,8 @@ namespace VaultStaging.Vault
 
         /// <summary>
         /// What is at <paramref name="path"/>: a folder's contents (with <paramref name="recursive"/>, everything
-        /// below it, folders before their contents), or the file itself. Streamed as read, page after page.
+        /// below it, each folder before its contents, also when the vault lists the files alone:
+        /// <see cref="DerivedFolders"/>), or the file itself. Streamed as read, page after page.
         /// Paths come in the form this user types them (<see cref="InRequestForm"/>), so an item can be handed
         /// straight to the next call.
         /// </summary>
@@ -34,10 +35,15 @@ namespace VaultStaging.Vault
             // Whether the user is an admin (one call, the first time on a connection) is asked at the same time
             // as the first page, not a round trip before it; each item needs the answer only to be handed out.
             Task<bool> admin = IsAdminAsync(ctx);
+            var folders = recursive ? new DerivedFolders(path) : null;
             try
             {
-                foreach (StagingItem item in ReadPages(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, ctx))
-                    yield return InRequestForm(item, admin.GetAwaiter().GetResult());
+                foreach (StagingItem read in ReadPages(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, ctx))
+                {
+                    StagingItem item = InRequestForm(read, admin.GetAwaiter().GetResult());
+                    if (folders == null) yield return item;
+                    else foreach (StagingItem completed in folders.Complete(item)) yield return completed;
+                }
             }
             finally
             {
@@ -57,10 +63,19 @@ namespace VaultStaging.Vault
             // Asked with the first page, as ListItems does; the first item is handed out once the answer is in,
             // awaited, never waited for on a pool thread (on 2 cores that starves the pool for half a second).
             Task<bool> admin = IsAdminAsync(ctx);
+            var folders = recursive ? new DerivedFolders(path) : null;
+            bool Hand(StagingItem read)
+            {
+                StagingItem item = InRequestForm(read, admin.Result);
+                if (folders == null) return onItem(item);
+                foreach (StagingItem completed in folders.Complete(item))
+                    if (!onItem(completed)) return false;
+                return true;
+            }
             try
             {
                 await ReadPagesAsync(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path,
-                    i => onItem(InRequestForm(i, admin.Result)), ctx, firstItemShown, beforeFirstItem: admin).ConfigureAwait(false);
+                    Hand, ctx, firstItemShown, beforeFirstItem: admin).ConfigureAwait(false);
             }
             finally
             {
