@@ -236,3 +236,25 @@ Describe 'Test-VaultConnection shows no secret' {
         $text.Contains($jane.Token) | Should -BeFalse
     }
 }
+
+Describe 'Test-VaultConnection when the login no longer holds' {
+    It 'fails Login with Vault''s error type, skips what needs it, and writes nothing' {
+        Reset-TestEmulator -Emulator $script:Http
+        $sessionId = New-TestVaultSession -User jane -Emulator $script:Http
+        Connect-Vault -Vault $script:Http.BaseUrl -SessionId (ConvertTo-SecureString $sessionId -AsPlainText -Force)
+        try {
+            Reset-TestEmulator -Emulator $script:Http   # ends every session on the emulator
+            $null = Invoke-EmulatorControl -Method Delete -Path log -Emulator $script:Http
+            $checks = @(Test-VaultConnection)
+        } finally {
+            Disconnect-Vault -ErrorAction SilentlyContinue
+        }
+        $login = $checks | Where-Object Check -EQ Login
+        $login.Result | Should -Be 'Failed'
+        $login.Detail | Should -BeLike 'INVALID_SESSION_ID:*'
+        ($checks | Where-Object Check -EQ Reach).Result | Should -Be 'Passed'
+        @($checks | Where-Object { $_.Check -notin 'Reach', 'Login' } | Where-Object Result -NE 'Skipped') | Should -BeNullOrEmpty
+        $log = @(foreach ($entry in (Invoke-EmulatorControl -Path log -Emulator $script:Http)) { $entry })
+        @($log | Where-Object { $_.method -ne 'GET' -and $_.operation -ne 'logout' }) | Should -BeNullOrEmpty   # Disconnect-Vault logs out
+    }
+}
