@@ -76,6 +76,7 @@ public sealed partial class EmulatorState
                 File.Move(tempPath, finalPath, overwrite: true);
                 session.Parts[number] = new StoredPart { Number = number, Size = length, Md5 = hash, FilePath = finalPath };
                 session.LastUploaded = WholeSeconds(NowLocked);
+                SaveSessionLocked(session);
             }
             return new PartResult(number, length, hash);
         }

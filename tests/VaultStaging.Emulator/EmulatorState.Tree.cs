@@ -43,9 +43,19 @@ public sealed partial class EmulatorState
     /// <summary>"/" and every user's own folder: never deleted, moved or renamed through the API.</summary>
     private bool IsProtectedLocked(string absolute) => absolute == "/" || _users.Any(u => absolute == $"/u{u.UserId}");
 
-    /// <summary>A path as the caller wrote it, made absolute (see the top of this file).</summary>
-    internal static string ToAbsolute(Caller caller, string requested) =>
-        caller.IsAdmin ? requested : requested == "/" ? $"/u{caller.UserId}" : $"/u{caller.UserId}{requested}";
+    /// <summary>
+    /// A path as the caller wrote it, made absolute (see the top of this file). When non-admins are answered from
+    /// the root (NonAdminPaths = Absolute), a path of theirs that starts with their own /u{id} is taken as it is:
+    /// a client may send back the path it was given (vvfst does). In that mode a folder of that very name inside
+    /// their own folder cannot be named (which reading a vault makes is UNCONFIRMED).
+    /// </summary>
+    internal string ToAbsolute(Caller caller, string requested)
+    {
+        if (caller.IsAdmin) return requested;
+        string own = $"/u{caller.UserId}";
+        if (Options.NonAdminPaths == NonAdminPathStyle.Absolute && ItemPaths.IsSameOrInside(requested, own)) return requested;
+        return requested == "/" ? own : own + requested;
+    }
 
     /// <summary>A path (of a session or an item) as this caller sees it (see NonAdminPathStyle).</summary>
     internal string ReportedPath(string absolutePath, Caller caller)

@@ -40,6 +40,7 @@ public sealed partial class EmulatorState
             };
             AddSyntheticParts(session, seed.Uploaded, seed.UploadedParts);
             _sessions[session.Id] = session;
+            SaveSessionLocked(session);
         }
     }
 
@@ -82,6 +83,7 @@ public sealed partial class EmulatorState
             };
             AddSyntheticParts(session, uploaded, parts);
             _sessions[session.Id] = session;
+            SaveSessionLocked(session);
             SweepExpiredLocked();
             return ToInfoLocked(session);
         }
@@ -105,7 +107,7 @@ public sealed partial class EmulatorState
 
         // Admins write from the staging root, everybody else relative to their own /u{id} folder.
         string requested = NormalizePath(path) ?? throw new VaultFailure("INVALID_DATA", $"Invalid value [{path}] for parameter [path]");
-        string absolute = caller.IsAdmin ? requested : $"/u{caller.UserId}{requested}";
+        string absolute = ToAbsolute(caller, requested);
 
         lock (_gate)
         {
@@ -120,6 +122,7 @@ public sealed partial class EmulatorState
                 Overwrite = overwriteFlag, Created = now, Expiration = now + UploadSessionLifetime, LastUploaded = now,
             };
             _sessions[session.Id] = session;
+            SaveSessionLocked(session);
             return ToInfoLocked(session);
         }
     }
@@ -168,6 +171,7 @@ public sealed partial class EmulatorState
         {
             var session = VisibleSessionLocked(caller, id);
             session.State = "aborted";
+            SaveSessionLocked(session);
             dir = PartsDir(session);
         }
         TryDeleteDirectory(dir);
@@ -182,6 +186,7 @@ public sealed partial class EmulatorState
             if (session.IsActive && now >= session.Expiration)
             {
                 session.State = "expired";
+                SaveSessionLocked(session);
                 TryDeleteDirectory(PartsDir(session));
             }
         }
@@ -210,6 +215,7 @@ public sealed partial class EmulatorState
             var lastPart = session.Parts.Values.Last();
             CheckLayout(session, lastPart.Number, lastPart.Size);
             session.State = "committed";
+            SaveSessionLocked(session);
             job = NewJobLocked("commit", "POST", caller, session.Path, AssembleAsync, session: session);
         }
         return await StartJobAsync(job, Options.JobDurationMs);

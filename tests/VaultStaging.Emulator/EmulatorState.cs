@@ -36,9 +36,14 @@ public sealed partial class EmulatorState : IDisposable
         _initialOptions = options.Clone();
         Options = options.Clone();
         StagingRoot = Path.GetFullPath(stagingRoot);
+        _keepsState = !string.IsNullOrEmpty(options.StagingRoot);
+        bool restart = _keepsState && Directory.Exists(FilesRoot);
         Directory.CreateDirectory(StagingRoot);
-        Reset();
+        lock (_gate) ResetLocked(keepStaged: restart);
     }
+
+    /// <summary>The staging root is the user's own (--staging-root): upload sessions are kept there (EmulatorState.Persistence.cs).</summary>
+    private readonly bool _keepsState;
 
     /// <summary>Live settings; changing a property takes effect on the next request. Reset restores the start-up values.</summary>
     public EmulatorOptions Options { get; private set; }
@@ -92,28 +97,40 @@ public sealed partial class EmulatorState : IDisposable
     /// <summary>Back to the start-up state: users, seed, no faults, clock offset 0, empty log, no staged files (only the empty user folders).</summary>
     public void Reset()
     {
-        lock (_gate)
-        {
-            _generation++; // running jobs of the old generation stop touching state and files
-            Options = _initialOptions.Clone();
-            _clockOffset = TimeSpan.Zero;
-            _users.Clear();
-            foreach (var user in Options.Users) _users.Add(WithToken(user.Clone()));
-            _authSessions.Clear();
-            _sessions.Clear();
-            _jobs.Clear();
-            _log.Clear();
-            _logSeq = 0;
-            _faults.Clear();
-            _burstWindow = -1;
-            _burstCount = 0;
-            _uploadIdCount = 0;
-            _cursors.Clear();
+        lock (_gate) ResetLocked(keepStaged: false);
+    }
 
-            DeleteStagingContents();
+    /// <summary>
+    /// <paramref name="keepStaged"/>: a start on a staging root that already holds a tree keeps the tree and the
+    /// upload sessions kept there (instead of emptying it and seeding).
+    /// </summary>
+    private void ResetLocked(bool keepStaged)
+    {
+        _generation++; // running jobs of the old generation stop touching state and files
+        Options = _initialOptions.Clone();
+        _clockOffset = TimeSpan.Zero;
+        _users.Clear();
+        foreach (var user in Options.Users) _users.Add(WithToken(user.Clone()));
+        _authSessions.Clear();
+        _sessions.Clear();
+        _jobs.Clear();
+        _log.Clear();
+        _logSeq = 0;
+        _faults.Clear();
+        _burstWindow = -1;
+        _burstCount = 0;
+        _uploadIdCount = 0;
+        _cursors.Clear();
+
+        if (keepStaged)
+        {
             CreateTreeLocked();
-            if (Options.Seed) SeedLocked();
+            LoadSessionsLocked();
+            return;
         }
+        DeleteStagingContents();
+        CreateTreeLocked();
+        if (Options.Seed) SeedLocked();
     }
 
     private void DeleteStagingContents()

@@ -68,3 +68,79 @@ try { Connect-Vault -Vault '$($Emu.BaseUrl)' -Credential `$credential -MaximumRe
         @(Get-EmulatorLog | Where-Object operation -EQ 'auth').Count | Should -Be 0
     }
 }
+
+Describe 'A non-admin whose paths are answered from the root (--non-admin-paths absolute)' {
+    BeforeAll {
+        $script:Emu = Start-TestEmulator -ArgumentList '--non-admin-paths', 'absolute', '--item-job-duration-ms', '0'
+        foreach ($f in 'one.txt', 'sub/two.txt') {
+            $null = Invoke-EmulatorControl -Method Post -Path items -Body @{ path = "/u10001400/t/$f"; kind = 'file'; size = 10 }
+        }
+        Connect-Vault -Vault $Emu.BaseUrl -Credential $Emu.Users.jane.Credential
+        $script:Work = Join-Path $TestDrive 'absolute'
+        $null = New-Item -ItemType Directory -Path $Work
+    }
+    AfterAll {
+        Disconnect-Vault -ErrorAction SilentlyContinue
+        Stop-TestEmulator $script:Emu
+    }
+
+    It 'takes a path written from the root, as the vault answers it, and reaches the same items' {
+        $token = $Emu.Users.jane.Token
+        $answered = @((Invoke-RawVault -Authorization "Bearer $token" -Path 'services/file_staging/items/t?recursive=true').data.path)
+        $answered | Should -Contain '/u10001400/t/sub/two.txt'
+
+        @(Get-VaultStagingItem /u10001400/t -Recurse).Path | Sort-Object | Should -Be @('/t/one.txt', '/t/sub', '/t/sub/two.txt')
+        (Get-VaultStagingItem /u10001400/t/sub/two.txt).Size | Should -Be 10
+        $down = @(Receive-VaultFile -Path '/u10001400/t/sub/two.txt', '/u10001400/t/one.txt' -Destination "$Work/" -PassThru)
+        $down.Status | Should -Be @('Downloaded', 'Downloaded')
+        $sent = Send-VaultFile -Path (New-TestFile -Folder $Work -Name 'new.txt' -Bytes 20) -Destination /u10001400/t/sub/new.txt -PassThru
+        $sent.Status | Should -Be 'Staged'
+        (Get-StagedFile '/u10001400/t/sub/new.txt').size | Should -Be 20
+        (Get-StagedFile '/u10001400/u10001400/t/sub/new.txt').exists | Should -BeFalse
+        Remove-VaultStagingItem /u10001400/t/sub -Recurse -Confirm:$false
+        (Get-StagedFile '/u10001400/t/sub/two.txt').exists | Should -BeFalse
+    }
+}
+
+Describe 'Upload sessions across an emulator restart (--staging-root)' {
+    BeforeAll {
+        $script:Root = Join-Path $TestDrive 'staging-root'
+        $script:Work = Join-Path $TestDrive 'restart'
+        $null = New-Item -ItemType Directory -Path $Work
+        $script:File = New-TestFile -Folder $Work -Name 'resumed.bin' -Bytes 60MB -Seed 21
+    }
+    AfterAll {
+        Disconnect-Vault -ErrorAction SilentlyContinue
+        if ($script:Emu) { Stop-TestEmulator $script:Emu }
+    }
+
+    It 'Send-VaultFile run again after the server came back resumes the session it kept, sending only the parts it lacks' {
+        $script:Emu = Start-TestEmulator -ArgumentList '--staging-root', $Root, '--no-seed'
+        Connect-Vault -Vault $Emu.BaseUrl -Credential $Emu.Users.jane.Credential -MaximumRetryCount 0
+        # Parts 1 and 2 arrive; part 3 is refused until the server goes away.
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'http-status'; status = 400; operation = 'upload'; partNumber = 3; count = -1 }
+        $null = Send-VaultFile -Path $File -Destination /resumed.bin -ErrorAction SilentlyContinue -ErrorVariable failed -WarningAction SilentlyContinue
+        $failed | Should -Not -BeNullOrEmpty
+        $before = @(Get-VaultUploadSession)
+        $before.Count | Should -Be 1
+        Disconnect-Vault
+        Stop-TestEmulator $Emu
+        $script:Emu = $null
+
+        $script:Emu = Start-TestEmulator -ArgumentList '--staging-root', $Root, '--no-seed'
+        Connect-Vault -Vault $Emu.BaseUrl -Credential $Emu.Users.jane.Credential
+        $after = @(Get-VaultUploadSession)
+        $after.Id | Should -Be $before.Id
+        $after.Path | Should -Be '/resumed.bin'
+        $after.UploadedParts | Should -Be 2
+        @(Get-VaultUploadSessionPart -Id $after.Id).PartNumber | Should -Be @(1, 2)
+
+        $result = Send-VaultFile -Path $File -Destination /resumed.bin -Wait -PassThru
+        $result.Status | Should -Be 'Staged'
+        $sentParts = @(Get-EmulatorLog | Where-Object operation -EQ 'upload' | ForEach-Object partNumber | Sort-Object -Unique)
+        $sentParts | Should -Be @(3..12) -Because 'the parts the kept session held were not sent again'
+        @(Get-EmulatorLog | Where-Object operation -EQ 'create').Count | Should -Be 0
+        (Get-StagedFile '/u10001400/resumed.bin').sha256 | Should -Be (Get-TestSha256 $File)
+        @(Get-VaultUploadSession).Count | Should -Be 0
+    }
+}

@@ -35,14 +35,14 @@ namespace VaultStaging.Vault
             // Whether the user is an admin (one call, the first time on a connection) is asked at the same time
             // as the first page, not a round trip before it; each item needs the answer only to be handed out.
             Task<bool> admin = IsAdminAsync(ctx);
-            var folders = recursive ? new DerivedFolders(path) : null;
+            DerivedFolders folders = null;
             try
             {
                 foreach (StagingItem read in ReadPages(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, ctx))
                 {
                     StagingItem item = InRequestForm(read, admin.GetAwaiter().GetResult());
-                    if (folders == null) yield return item;
-                    else foreach (StagingItem completed in folders.Complete(item)) yield return completed;
+                    if (!recursive) yield return item;
+                    else foreach (StagingItem completed in (folders = folders ?? FoldersBelow(path, admin.Result)).Complete(item)) yield return completed;
                 }
             }
             finally
@@ -63,12 +63,12 @@ namespace VaultStaging.Vault
             // Asked with the first page, as ListItems does; the first item is handed out once the answer is in,
             // awaited, never waited for on a pool thread (on 2 cores that starves the pool for half a second).
             Task<bool> admin = IsAdminAsync(ctx);
-            var folders = recursive ? new DerivedFolders(path) : null;
+            DerivedFolders folders = null;
             bool Hand(StagingItem read)
             {
                 StagingItem item = InRequestForm(read, admin.Result);
-                if (folders == null) return onItem(item);
-                foreach (StagingItem completed in folders.Complete(item))
+                if (!recursive) return onItem(item);
+                foreach (StagingItem completed in (folders = folders ?? FoldersBelow(path, admin.Result)).Complete(item))
                     if (!onItem(completed)) return false;
                 return true;
             }
@@ -98,6 +98,9 @@ namespace VaultStaging.Vault
             if (item.Path != null) item.Path = StagingPath.ForComparison(item.Path, UserId, isAdmin);
             return item;
         }
+
+        /// <summary>The folders of a recursive listing of <paramref name="path"/>, in the form its items are handed out in.</summary>
+        DerivedFolders FoldersBelow(string path, bool isAdmin) => new DerivedFolders(StagingPath.ForComparison(path, UserId, isAdmin));
 
         VaultRequest ListItemsRequest(string path, bool recursive, int pageSize)
         {
@@ -136,7 +139,8 @@ namespace VaultStaging.Vault
             {
                 return (null, false);
             }
-            if (first != null && first.Kind == StagingItemKind.File && first.Path == normal) return (first, false);
+            // The listed path is in the form this user types (InRequestForm); the one asked for may be written from the root.
+            if (first != null && first.Kind == StagingItemKind.File && StagingPath.AreSame(first.Path, normal, UserId, _isAdmin ?? true)) return (first, false);
             return (StagingItem.Folder(normal), first != null);
         }
 
@@ -147,20 +151,25 @@ namespace VaultStaging.Vault
 
         /// <summary>
         /// Whether the user sees the whole staging server (Vault Owner, System Admin), learned once per
-        /// connection with one call: an admin's own folder /u{userId} is a folder at the root, while for a
-        /// non-admin that path is taken inside their own folder, where it does not exist. Decides how paths are
-        /// compared (<see cref="StagingPath.ForComparison"/>). Without a user id nothing is stripped.
+        /// connection: an admin's own folder /u{userId} is a folder at the root, while for a non-admin that path
+        /// is taken inside their own folder, where it does not exist (one call). A vault that answers a
+        /// non-admin's paths from the root may also take that form back, so when /u{userId} is there, the root
+        /// tells (a second call): an admin's holds the users' folders, a non-admin's holds only what is inside
+        /// /u{userId}. Decides how paths are compared (<see cref="StagingPath.ForComparison"/>). Without a user
+        /// id nothing is stripped.
         /// </summary>
         public async Task<bool> IsAdminAsync(VaultCallContext ctx)
         {
             if (_isAdmin.HasValue) return _isAdmin.Value;
             if (UserId == null) return true;
             bool admin;
+            string own = "/u" + UserId.Value.ToString(CultureInfo.InvariantCulture);
             try
             {
-                string own = "/u" + UserId.Value.ToString(CultureInfo.InvariantCulture);
                 await ReadPagesAsync(ListItemsRequest(own, false, 1), StagingItem.ReadFrom, i => i.Path, i => false, ctx).ConfigureAwait(false);
-                admin = true;
+                StagingItem first = null;
+                await ReadPagesAsync(ListItemsRequest(StagingPath.Root, false, 1), StagingItem.ReadFrom, i => i.Path, i => { first = i; return false; }, ctx).ConfigureAwait(false);
+                admin = first != null && !first.Path.StartsWith(own + "/", StringComparison.Ordinal);
             }
             catch (VaultException e) when (IsNotFound(e))
             {
