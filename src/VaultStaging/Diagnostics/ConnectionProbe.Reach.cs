@@ -23,6 +23,18 @@ namespace VaultStaging.Diagnostics
 
         async Task ReachAsync(VaultConnectionCheck check)
         {
+            try
+            {
+                await ProbeReachAsync(check).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!_ctx.CancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"No answer within {ReachTimeout.TotalSeconds:0} s (the name lookup, or the connection and TLS handshake).");
+            }
+        }
+
+        async Task ProbeReachAsync(VaultConnectionCheck check)
+        {
             Uri uri = _client.BaseUri;
             var detail = new List<string>();
             using (var limit = CancellationTokenSource.CreateLinkedTokenSource(_ctx.CancellationToken))

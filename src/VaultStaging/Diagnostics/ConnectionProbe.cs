@@ -84,6 +84,7 @@ namespace VaultStaging.Diagnostics
         async Task<bool> RunCheckAsync(string name, Func<VaultConnectionCheck, Task> body)
         {
             VaultConnectionCheck check = NewCheck(name);
+            _ctx.Verbose("Check " + name + "...");
             Stopwatch watch = Stopwatch.StartNew();
             try
             {
