@@ -40,7 +40,7 @@ Test-VaultConnection @parameters | ForEach-Object {
     [pscustomobject]@{ Check = $_.Check; Result = "$($_.Result)"; Observed = $_.Observed; Detail = $_.Detail }
 } | ConvertTo-Json -AsArray -Depth 3
 '@
-    function Invoke-TestVaultConnection($Emulator, [string] $User = 'jane', [hashtable] $Parameters = @{}, [hashtable] $Environment = @{}) {
+    function Invoke-TestVaultConnection($Emulator, [string] $User = 'jane', [hashtable] $Parameters = @{}, [hashtable] $Environment = @{}, [switch] $NoWait) {
         $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
         foreach ($a in (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $script:ChildScript) { $psi.ArgumentList.Add($a) }
         $psi.UseShellExecute = $false
@@ -54,6 +54,7 @@ Test-VaultConnection @parameters | ForEach-Object {
         $psi.Environment['TVC_PARAMETERS'] = ConvertTo-Json $Parameters -Compress
         foreach ($name in $Environment.Keys) { $psi.Environment[$name] = $Environment[$name] }
         $child = [Diagnostics.Process]::Start($psi)
+        if ($NoWait) { return $child }
         $errors = $child.StandardError.ReadToEndAsync()
         $output = $child.StandardOutput.ReadToEnd()
         $child.WaitForExit()
@@ -256,5 +257,44 @@ Describe 'Test-VaultConnection when the login no longer holds' {
         @($checks | Where-Object { $_.Check -notin 'Reach', 'Login' } | Where-Object Result -NE 'Skipped') | Should -BeNullOrEmpty
         $log = @(foreach ($entry in (Invoke-EmulatorControl -Path log -Emulator $script:Http)) { $entry })
         @($log | Where-Object { $_.method -ne 'GET' -and $_.operation -ne 'logout' }) | Should -BeNullOrEmpty   # Disconnect-Vault logs out
+    }
+}
+
+Describe 'Test-VaultConnection killed' {
+    It 'cannot clean up; the next run names what is left, and the commands it gives remove it' {
+        Reset-TestEmulator -Emulator $script:Http
+        $before = Get-EmulatorState $script:Http
+        # The first part is held at the emulator: by then the test folder, a file and a session exist.
+        $fault = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'slow'; operation = 'upload'; delayMs = 60000; count = 1 } -Emulator $script:Http
+        $child = Invoke-TestVaultConnection $script:Http -NoWait
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (@((Invoke-EmulatorControl -Path faults -Emulator $script:Http).id) -contains $fault.id) {
+                if ([DateTime]::UtcNow -gt $deadline) { throw 'The child never sent its first part.' }
+                Start-Sleep -Milliseconds 50
+            }
+        } finally {
+            $child.Kill($true)
+            $child.WaitForExit()
+            $child.Dispose()
+        }
+        $left = Get-EmulatorState $script:Http
+        $left.Tree | Should -Not -Be $before.Tree -Because 'a killed process cannot remove its folder'
+        $left.Sessions | Should -Not -Be $before.Sessions -Because 'nor abort its session'
+
+        Connect-Vault -Vault $script:Http.BaseUrl -Credential $script:Http.Users.jane.Credential
+        try {
+            $listStaging = Test-VaultConnection -ReadOnly | Where-Object Check -EQ ListStaging
+            $listStaging.Result | Should -Be 'Warning'
+            $listStaging.Detail | Should -Match '1 folder\(s\) of earlier runs of Test-VaultConnection are still there \(/VaultStaging-Test-'
+            # The commands the Detail gives, as a script runs them.
+            Get-VaultStagingItem -Path / -Filter 'VaultStaging-Test-*' | Remove-VaultStagingItem -Recurse -Confirm:$false
+            Get-VaultUploadSession | Where-Object Path -Like '*/VaultStaging-Test-*' | Remove-VaultUploadSession -Confirm:$false
+        } finally {
+            Disconnect-Vault
+        }
+        $after = Get-EmulatorState $script:Http
+        $after.Tree | Should -Be $before.Tree
+        $after.Sessions | Should -Be $before.Sessions
     }
 }

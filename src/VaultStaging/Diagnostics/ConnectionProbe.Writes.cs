@@ -62,7 +62,7 @@ namespace VaultStaging.Diagnostics
                 if (there == null || !there.IsFolder)
                     throw new VaultInputException("Path", $"{parent} is {(there == null ? "not on the staging server" : "a file")}: give a folder that exists; the test makes its own folder inside it.");
             }
-            string name = "VaultStaging-Test-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 6);
+            string name = FolderPrefix + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 6);
             _folder = StagingPath.Combine(parent, name);
             await _client.CreateFolderAsync(_folder, _ctx).ConfigureAwait(false);
             _folderMade = true;
@@ -260,7 +260,7 @@ namespace VaultStaging.Diagnostics
                 {
                     check.Result = VaultCheckResult.Failed;
                     check.Detail = $"Could not remove everything the test made: {Describe(e)} Remove it with Remove-VaultStagingItem -Path '{_folder}' -Recurse, " +
-                        "and its sessions with Get-VaultUploadSession | Where-Object Path -like '*VaultStaging-Test-*' | Remove-VaultUploadSession.";
+                        $"and its sessions with Get-VaultUploadSession | Where-Object Path -like '*/{FolderPrefix}*' | Remove-VaultUploadSession.";
                 }
             }
             check.Duration = watch.Elapsed;

@@ -210,6 +210,37 @@ namespace VaultStaging.Diagnostics
             check.Observed = _rootPage.Count.ToString("N0", CultureInfo.InvariantCulture) + (more ? "+ items" : " items");
             check.Detail = $"/ ({(_isAdmin ? "the staging root" : "the user's own folder")}): {_rootPage.Count - folders:N0} files and {folders:N0} folders on the first page" +
                 (more ? ", and a next_page link for more." : ", no more pages.");
+            await ReportLeftoversAsync(check).ConfigureAwait(false);
+        }
+
+        /// <summary>The prefix of the test's folder names: what an earlier run that was killed (no clean-up) left behind.</summary>
+        internal const string FolderPrefix = "VaultStaging-Test-";
+
+        /// <summary>Folders of earlier runs where this run would make its own: a killed run cannot clean up, so the next one says so.</summary>
+        async Task ReportLeftoversAsync(VaultConnectionCheck check)
+        {
+            string parent = _options.Path != null ? StagingPath.Normalize(_options.Path) : UserRoot;
+            JArray items = _rootPage;
+            if (parent != StagingPath.Root)
+            {
+                try
+                {
+                    items = (await _client.ListItemsPageAsync(parent, false, VaultClient.MaxItemsPerPage, _ctx).ConfigureAwait(false)).Data as JArray;
+                }
+                catch (VaultException e) when (VaultClient.IsNotFound(e))
+                {
+                    return; // CreateFolder says what is wrong with -Path
+                }
+            }
+            List<string> left = (items ?? new JArray()).OfType<JObject>()
+                .Select(i => StagingPath.ForComparison(VaultJson.AsString(i["path"]) ?? "", _client.UserId, _isAdmin))
+                .Where(p => StagingPath.NameOf(p).StartsWith(FolderPrefix, StringComparison.Ordinal))
+                .ToList();
+            if (left.Count == 0) return;
+            check.Result = VaultCheckResult.Warning;
+            check.Detail += $" {left.Count} folder(s) of earlier runs of Test-VaultConnection are still there ({string.Join(", ", left.Take(3))}{(left.Count > 3 ? ", ..." : "")}): " +
+                $"a run that was killed cannot clean up. Remove them with Get-VaultStagingItem -Path {parent} -Filter '{FolderPrefix}*' | Remove-VaultStagingItem -Recurse, " +
+                $"and their upload sessions with Get-VaultUploadSession | Where-Object Path -like '*/{FolderPrefix}*' | Remove-VaultUploadSession.";
         }
 
         /// <summary>Paths of the items Vault listed at the root, in the form it answered.</summary>
