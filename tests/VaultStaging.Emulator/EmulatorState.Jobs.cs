@@ -104,6 +104,21 @@ public sealed partial class EmulatorState
     {
         JobId = j.Id, Status = j.Status, Kind = j.Kind, Method = j.Method, UploadSessionId = j.Session?.Id, Path = j.Path,
         TargetPath = j.TargetPath, CreatedBy = j.CreatedBy, CreatedDate = j.Created, RunStartDate = j.RunStart, RunEndDate = j.RunEnd,
-        Error = j.Error,
+        Error = j.Error, HasResults = j.ResultCsv is not null,
     };
+
+    /// <summary>GET /api/{v}/services/jobs/{job_id}/results: a listing export's CSV, for its creator or an admin, once it ended SUCCESS.</summary>
+    internal string ReadJobResults(Caller caller, string jobIdText)
+    {
+        if (!long.TryParse(jobIdText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long jobId))
+            throw new VaultFailure("INVALID_DATA", $"Invalid job ID [{jobIdText}].");
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(jobId, out var job)) throw new VaultFailure("INVALID_DATA", $"Invalid job ID [{jobId}].");
+            if (job.CreatedBy != caller.UserId && !caller.IsAdmin)
+                throw new VaultFailure("INSUFFICIENT_ACCESS", $"User [{caller.UserId}] does not have access to job [{jobId}].");
+            return job.Status == "SUCCESS" && job.ResultCsv is { } csv ? csv
+                : throw new VaultFailure("INVALID_DATA", $"Job [{jobId}] has no results{(job.Status is "QUEUED" or "RUNNING" ? " yet" : "")}.");
+        }
+    }
 }

@@ -191,6 +191,9 @@ public sealed class JobInfo
     public DateTimeOffset? RunEndDate { get; set; }
 
     /// <summary>Why the job ended with ERRORS_ENCOUNTERED (emulator-only; Vault's job status has no such field).</summary>
+    /// <summary>A listing export (format_result=csv) whose CSV is ready: GET /api/{v}/services/jobs/{id}/results.</summary>
+    public bool HasResults { get; set; }
+
     public string? Error { get; set; }
 }
 
@@ -328,7 +331,7 @@ internal sealed class VaultJob
 {
     public required long Id { get; init; }
 
-    /// <summary>commit | move | delete</summary>
+    /// <summary>commit | move | delete | list</summary>
     public required string Kind { get; init; }
 
     /// <summary>POST | PUT | DELETE (the job status "method").</summary>
@@ -339,6 +342,9 @@ internal sealed class VaultJob
 
     public string? TargetPath { get; init; }
     public UploadSession? Session { get; init; }
+
+    /// <summary>A listing export's CSV (format_result=csv), once the job has made it.</summary>
+    public string? ResultCsv { get; set; }
 
     /// <summary>What the job does when it ends: null on success, else why it failed (ERRORS_ENCOUNTERED).</summary>
     public required Func<VaultJob, CancellationToken, Task<string?>> Work { get; init; }

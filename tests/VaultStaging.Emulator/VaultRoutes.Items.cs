@@ -14,6 +14,7 @@ namespace VaultStaging.Emulator;
 /// | call                                               | operation   | answer                                  |
 /// |----------------------------------------------------|-------------|-----------------------------------------|
 /// | GET    .../items/{path}?recursive=&amp;limit=          | items       | data: [{kind, path, name, size, modified_date}], responseDetails.next_page |
+/// | GET    .../items/{path}?format_result=csv              | items       | data: {job_id, url}; the CSV at the job's "results" link |
 /// | GET    .../items/content/{path} (Range)            | content     | the bytes (206/200, Content-Range)      |
 /// | POST   .../items (multipart: kind, path, overwrite, file) | item-create | data: {kind, path, name, size, file_content_md5} |
 /// | PUT    .../items/{path} (form: parent, name)       | item-update | data: {job_id, url}                     |
@@ -52,11 +53,18 @@ internal static partial class VaultRoutes
     private static string UrlItemPath(HttpContext ctx, string operation) =>
         ItemPaths.FromRawPath(ctx.Call().Entry.Path, ItemPathPrefixSegments(operation)!.Value);
 
-    private static IResult ListItems(HttpContext ctx, EmulatorState state)
+    private static async Task<IResult> ListItemsAsync(HttpContext ctx, EmulatorState state, string version)
     {
         var caller = ctx.Caller();
         string path = UrlItemPath(ctx, "items");
         var query = ctx.Request.Query;
+        if (query.ContainsKey("format_result"))
+        {
+            // Veeva: "If set to csv, the response includes a job_id"; the CSV is then among the job's links.
+            if (!string.Equals(query["format_result"], "csv", StringComparison.OrdinalIgnoreCase))
+                throw new VaultFailure("INVALID_DATA", $"Invalid value [{query["format_result"]}] for parameter [format_result]: csv is the only format.");
+            return JobStarted(ctx, version, await state.StartListingExportAsync(caller, path, query["recursive"]));
+        }
         var page = state.ListItems(caller, path, query["recursive"], query["limit"], query["cursor"]);
         if (page.Items.Count == 1 && !page.Items[0].IsFolder) ctx.Call().ItemAbsolutePath = page.Items[0].Path;
 

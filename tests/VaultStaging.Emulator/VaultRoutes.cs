@@ -29,6 +29,7 @@ namespace VaultStaging.Emulator;
 /// | PUT    /api/{version}/services/file_staging/items/{path}  | item-update |
 /// | DELETE /api/{version}/services/file_staging/items/{path}  | item-delete |
 /// | GET    /api/{version}/services/jobs/{job_id}              | job       |
+/// | GET    /api/{version}/services/jobs/{job_id}/results      | job-results | (a listing export's CSV, text/csv) |
 ///
 /// Authentication, the version check, faults, headers and logging happen in VaultPipeline; the rules in
 /// EmulatorState. Handlers only translate between HTTP and those. Item handlers: VaultRoutes.Items.cs.
@@ -54,12 +55,13 @@ internal static partial class VaultRoutes
         app.MapGet(Upload + "/{id}/parts", ListParts).Op("parts");
 
         app.MapGet(Items + "/content/{**path}", DownloadAsync).Op("content");
-        app.MapGet(Items + "/{**path}", ListItems).Op("items");
+        app.MapGet(Items + "/{**path}", ListItemsAsync).Op("items");
         app.MapPost(Items, CreateItemAsync).Op("item-create");
         app.MapPut(Items + "/{**path}", MoveItemAsync).Op("item-update");
         app.MapDelete(Items + "/{**path}", DeleteItemAsync).Op("item-delete");
 
         app.MapGet("/api/{version}/services/jobs/{job_id}", JobStatus).Op("job");
+        app.MapGet("/api/{version}/services/jobs/{job_id}/results", JobResults).Op("job-results");
 
         app.MapFallback("/api/{**rest}", Unknown).Op("other", requiresAuth: false);
     }
@@ -232,14 +234,34 @@ internal static partial class VaultRoutes
             ["created_by"] = job.CreatedBy,
             ["created_date"] = EmulatorState.VaultDate(job.CreatedDate),
         };
+        if (job.HasResults && job.Status == "SUCCESS")
+        {
+            // vvfst takes the link whose rel is "results" and, with accept text/csv, downloads its href. The href's
+            // exact path is not documented (UNCONFIRMED); this one sits under the job.
+            data["links"]!.AsArray().Add(new JsonObject
+            {
+                ["rel"] = "results",
+                ["href"] = $"/api/{version}/services/jobs/{job.JobId}/results",
+                ["method"] = "GET",
+                ["accept"] = "text/csv",
+            });
+        }
         if (job.RunStartDate is { } start) data["run_start_date"] = EmulatorState.VaultDate(start);
         if (job.RunEndDate is { } end) data["run_end_date"] = EmulatorState.VaultDate(end);
         return Envelope.Success(new JsonObject { ["responseMessage"] = "OK", ["data"] = data });
     }
 
+    /// <summary>A listing export's CSV (format_result=csv), as text/csv; a job without one is INVALID_DATA.</summary>
+    private static IResult JobResults(HttpContext ctx, EmulatorState state, [FromRoute(Name = "job_id")] string jobId)
+    {
+        string csv = state.ReadJobResults(ctx.Caller(), jobId);
+        ctx.Items[Envelope.ResponseStatusItem] = "SUCCESS";
+        return Results.Text(csv, "text/csv; charset=UTF-8");
+    }
+
     // ---- Anything else under /api ------------------------------------------------------------
 
-    [GeneratedRegex(@"^/api/[^/]+/(auth|keep-alive|session|services/file_staging/upload(/[^/]+(/parts)?)?|services/file_staging/items(/.*)?|services/jobs/[^/]+)/?$")]
+    [GeneratedRegex(@"^/api/[^/]+/(auth|keep-alive|session|services/file_staging/upload(/[^/]+(/parts)?)?|services/file_staging/items(/.*)?|services/jobs/[^/]+(/results)?)/?$")]
     private static partial Regex KnownResource();
 
     private static IResult Unknown(HttpContext ctx) => Envelope.Failure(KnownResource().IsMatch(ctx.Request.Path.Value ?? "")
