@@ -90,6 +90,18 @@
   in SUCCESS is a JOB_<STATUS> error naming the path and the job id. Get-VaultJob and Wait-VaultJob (-Timeout)
   read jobs no more than once per 10 seconds each. Typed StagingItem output with a directory-listing table, a
   table for VaultJob, tab completion of staging paths.
+- Listings in either form a vault may give them (folders with or without a trailing `/`, recursive listings with
+  or without folder entries): each folder comes out once, before its contents, derived from the file paths when
+  the vault leaves it out; no name is empty; an unchanged Sync makes no call that writes. A non-admin whose vault
+  answers (and takes) paths from the root is still known as a non-admin.
+- The emulator as a stand-in for a vault: https (`--tls-cert`, `--tls-key`), `--listing-form reference|recorded`,
+  `--non-admin-paths absolute` taking the absolute form back in requests, `format_result=csv` listings as a job
+  with a results link, and upload sessions kept under `--staging-root` across a restart.
+- Test-VaultConnection: what a vault does, one VaultConnectionCheck per check (Reach with the TLS version and
+  proxy, Login, ApiVersion, BurstLimit, ListStaging, CreateFolder, SmallUpload with Vault's MD5, RangedDownload,
+  UploadSession, SessionPathForm Absolute/Relative, ListingForm Reference/Recorded, ItemJobs, CleanUp), writing
+  only in a folder of its own that it removes with its sessions whatever ends it, Ctrl+C included; -ReadOnly makes
+  no call that writes; -Benchmark measures 1 to 10 transfers at once and recommends a -ThrottleLimit.
 '@
         }
     }
