@@ -13,7 +13,7 @@ using System.Threading.Tasks;
 namespace VaultStaging.Diagnostics
 {
     /// <summary>
-    /// Reach: the vault's name, the proxy the system picks for it, and (https, no proxy) a TLS handshake of its
+    /// Reach: the vault's name, the proxy the connection's calls go through, and (https, no proxy) a TLS handshake of its
     /// own with the usual certificate checks, to name the protocol and the certificate. The module's calls go
     /// through HttpClient, which does not tell which TLS version it agreed on.
     /// </summary>
@@ -41,7 +41,13 @@ namespace VaultStaging.Diagnostics
             {
                 limit.CancelAfter(ReachTimeout);
                 Stopwatch watch = Stopwatch.StartNew();
-                if (uri.HostNameType == UriHostNameType.Dns)
+                (Uri proxy, string whose) = ProxyFor(uri);
+                if (proxy != null)
+                {
+                    // The proxy looks the vault's name up: this machine may not be able to (and need not).
+                    detail.Add($"{uri.DnsSafeHost} (looked up by the proxy)");
+                }
+                else if (uri.HostNameType == UriHostNameType.Dns)
                 {
                     IPAddress[] addresses = await WithCancellation(Dns.GetHostAddressesAsync(uri.DnsSafeHost), limit.Token).ConfigureAwait(false);
                     detail.Add($"{uri.DnsSafeHost} = {string.Join(", ", addresses.Take(4).Select(a => a.ToString()))}{(addresses.Length > 4 ? ", ..." : "")} ({watch.ElapsedMilliseconds} ms)");
@@ -50,10 +56,8 @@ namespace VaultStaging.Diagnostics
                 {
                     detail.Add($"{uri.DnsSafeHost} (an address, no name to look up)");
                 }
-
-                Uri proxy = SystemProxyFor(uri);
-                                // The proxy's address only: never its user info.
-                detail.Add(proxy == null ? "no proxy for this address" : $"the system's proxy {proxy.Scheme}://{proxy.Authority} carries the calls");
+                // The proxy's address only: never its user info.
+                detail.Add(proxy == null ? $"no proxy for this address ({whose})" : $"{whose} {proxy.Scheme}://{proxy.Authority} carries the calls");
 
                 string tls = null;
                 if (uri.Scheme == Uri.UriSchemeHttps && proxy == null)
@@ -85,6 +89,19 @@ namespace VaultStaging.Diagnostics
                 check.Observed = (tls ?? uri.Scheme) + (proxy == null ? ", direct" : ", proxy");
             }
             check.Detail = string.Join("; ", detail) + ".";
+        }
+
+        /// <summary>
+        /// The proxy this connection's calls go through for <paramref name="uri"/> (Connect-Vault's -Proxy or
+        /// -NoProxy, else the system's choice), and whose choice it is; null for none.
+        /// </summary>
+        (Uri Proxy, string Whose) ProxyFor(Uri uri)
+        {
+            Vault.ProxySettings chosen = _client.Options.Proxy;
+            if (chosen != null && chosen.NoProxy) return (null, "-NoProxy");
+            if (chosen != null && chosen.Address != null) return (chosen.Address, "the proxy given with -Proxy,");
+            Uri system = SystemProxyFor(uri);
+            return (system, system == null ? "system setting" : "the system's proxy");
         }
 
         /// <summary>The proxy the system (HTTP_PROXY/HTTPS_PROXY/NO_PROXY, or the OS setting) picks for <paramref name="uri"/>; null for none.</summary>
