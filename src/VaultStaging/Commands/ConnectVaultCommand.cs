@@ -3,6 +3,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Security;
 using System.Threading.Tasks;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Commands
@@ -143,8 +144,8 @@ namespace VaultStaging.Commands
                 ProxyUserName = client.Options.Proxy.DescribeUser(),
                 ConnectedAt = DateTime.Now,
             };
-            VaultConnection previous = RunspaceConnections.Default;
-            RunspaceConnections.Default = connection;
+            VaultConnection previous = RunspaceStore.Current.DefaultConnection;
+            RunspaceStore.Current.DefaultConnection = connection;
             WriteVerbose($"Connected to {connection.Vault} as {connection} (proxy: {connection.Proxy}); this is now the session's default connection.");
             if (previous != null && !previous.HandedOut && previous.IsConnected)
             {

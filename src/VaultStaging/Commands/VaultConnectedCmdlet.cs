@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using VaultStaging.Provider;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Commands
@@ -30,7 +31,7 @@ namespace VaultStaging.Commands
 
         protected override void BeginProcessing()
         {
-            VaultConnection connection = Connection ?? RunspaceConnections.Default;
+            VaultConnection connection = Connection ?? RunspaceStore.Current.DefaultConnection;
             if (connection == null)
             {
                 // Without a default connection, a path on a drive made with -Connection still says where to go.

@@ -2,56 +2,13 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Management.Automation.Provider;
-using System.Management.Automation.Runspaces;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Provider
 {
-    /// <summary>
-    /// The provider calls waiting on Vault in each runspace. PowerShell calls some provider methods with a
-    /// context of their own (Get-ChildItem -Recurse asks IsItemContainer that way first), which never hears of
-    /// Ctrl+C; but StopProcessing reaches another instance of the provider in the same runspace (the one that
-    /// gave the command its dynamic parameters), and that instance cancels them all. A runspace runs one
-    /// pipeline at a time (nested ones stop with it), so nothing else is cancelled.
-    /// </summary>
-    internal static class RunspaceCalls
-    {
-        static readonly ConditionalWeakTable<Runspace, HashSet<CancellationTokenSource>> Active =
-            new ConditionalWeakTable<Runspace, HashSet<CancellationTokenSource>>();
-
-        public static void Add(Runspace runspace, CancellationTokenSource call)
-        {
-            if (runspace == null) return;
-            HashSet<CancellationTokenSource> calls = Active.GetValue(runspace, _ => new HashSet<CancellationTokenSource>());
-            lock (calls) calls.Add(call);
-        }
-
-        public static void Remove(Runspace runspace, CancellationTokenSource call)
-        {
-            if (runspace == null || !Active.TryGetValue(runspace, out HashSet<CancellationTokenSource> calls)) return;
-            lock (calls) calls.Remove(call);
-        }
-
-        public static void CancelAll(Runspace runspace)
-        {
-            if (runspace == null || !Active.TryGetValue(runspace, out HashSet<CancellationTokenSource> calls)) return;
-            CancellationTokenSource[] now;
-            lock (calls)
-            {
-                now = new CancellationTokenSource[calls.Count];
-                calls.CopyTo(now);
-            }
-            foreach (CancellationTokenSource call in now)
-            {
-                try { call.Cancel(); }
-                catch (ObjectDisposedException) { }
-            }
-        }
-    }
-
     /// <summary>
     /// Runs the client's calls for one provider call on pool threads while the pipeline thread waits in short
     /// slices: it writes the client's verbose, debug and warning lines as they come (only the pipeline thread
@@ -66,12 +23,12 @@ namespace VaultStaging.Provider
         readonly CancellationTokenSource _cancel;
         readonly ConcurrentQueue<(char Kind, string Text)> _messages = new ConcurrentQueue<(char, string)>();
 
-        readonly Runspace _runspace;
+        readonly RunspaceStore _state;
 
-        public CallPump(CmdletProvider provider, CancellationToken stop, Runspace runspace)
+        public CallPump(CmdletProvider provider, CancellationToken stop, RunspaceStore state)
         {
             _provider = provider;
-            _runspace = runspace;
+            _state = state;
             _cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
             Context = new VaultCallContext(_cancel.Token,
                 text => _messages.Enqueue(('V', text)),
@@ -117,7 +74,7 @@ namespace VaultStaging.Provider
 
         void Wait(Task task)
         {
-            RunspaceCalls.Add(_runspace, _cancel);
+            _state.AddCall(_cancel);
             try
             {
                 while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(SliceMs))
@@ -128,7 +85,7 @@ namespace VaultStaging.Provider
             }
             finally
             {
-                RunspaceCalls.Remove(_runspace, _cancel);
+                _state.RemoveCall(_cancel);
             }
             Flush();
         }
@@ -163,7 +120,7 @@ namespace VaultStaging.Provider
                     }
                 });
                 bool finished = false;
-                RunspaceCalls.Add(_runspace, _cancel);
+                _state.AddCall(_cancel);
                 try
                 {
                     while (true)
@@ -182,7 +139,7 @@ namespace VaultStaging.Provider
                 }
                 finally
                 {
-                    RunspaceCalls.Remove(_runspace, _cancel);
+                    _state.RemoveCall(_cancel);
                     if (!finished)
                     {
                         local.Cancel();

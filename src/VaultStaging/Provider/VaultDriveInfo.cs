@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using VaultStaging.Commands;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Provider
@@ -29,13 +29,13 @@ namespace VaultStaging.Provider
         public bool FollowsDefaultConnection => _connection == null;
 
         /// <summary>The connection the drive uses now: its own, or this runspace's default (null when there is none).</summary>
-        public VaultConnection Connection => _connection ?? RunspaceConnections.Default;
+        public VaultConnection Connection => _connection ?? RunspaceStore.Current.DefaultConnection;
 
         /// <summary>The connection to call Vault with; a clear NotConnected error when there is none or it was closed.</summary>
         internal VaultConnection RequireConnection() => Require(Connection, this);
 
         /// <summary>The same for a path without a drive (provider-qualified, "VaultStaging::/x"): the runspace's default connection.</summary>
-        internal static VaultConnection RequireDefault() => Require(RunspaceConnections.Default, null);
+        internal static VaultConnection RequireDefault() => Require(RunspaceStore.Current.DefaultConnection, null);
 
         static VaultConnection Require(VaultConnection connection, VaultDriveInfo drive)
         {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Provider
@@ -78,7 +79,7 @@ namespace VaultStaging.Provider
             {
                 if (item.Path == t.Staging) return; // a file's own path lists the file itself
                 if (deep && depth != uint.MaxValue && LevelBelow(item.Path, t.Staging) > depth) return;
-                if (remembered++ < ShortCache.MaxRememberedOfListing) ShortCache.Put(t.Client, item.Path, item, mark); // for tab completion next
+                if (remembered++ < ItemMemory.MaxRememberedOfListing) State.MemoryOf(t.Client).Put(item.Path, item, mark); // for tab completion next
                 if (!PassesFilter(item.Name) || (kinds != null && !kinds.Wants(item))) return;
                 WriteItem(t, item);
             }
@@ -129,7 +130,7 @@ namespace VaultStaging.Provider
             {
                 if (item.Path != t.Staging) read.Add(item);
             });
-            foreach (StagingItem item in read.Take(ShortCache.MaxRememberedOfListing)) ShortCache.Put(t.Client, item.Path, item, mark);
+            foreach (StagingItem item in read.Take(ItemMemory.MaxRememberedOfListing)) State.MemoryOf(t.Client).Put(item.Path, item, mark);
             if (listing == null) return read;
             if (keep) listing.AddTree(t.Staging, read);
             else listing.AddFolder(t.Staging, read);

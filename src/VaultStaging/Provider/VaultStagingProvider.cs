@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Management.Automation.Provider;
 using System.Management.Automation.Runspaces;
 using System.Threading;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Provider
@@ -31,16 +32,19 @@ namespace VaultStaging.Provider
         readonly Runspace _runspace = Runspace.DefaultRunspace;
         CallPump _pump;
 
-        CallPump Pump => _pump ?? (_pump = new CallPump(this, _stop.Token, _runspace));
+        CallPump Pump => _pump ?? (_pump = new CallPump(this, _stop.Token, State));
+
+        /// <summary>What the module keeps for the runspace this provider call runs in.</summary>
+        RunspaceStore State => RunspaceStore.Of(_runspace);
 
         /// <summary>
         /// Ctrl+C: this instance's call, and every other provider call waiting on Vault in this runspace, is
-        /// cancelled (see RunspaceCalls; the pump also watches Stopping).
+        /// cancelled (see RunspaceStore.AddCall; the pump also watches Stopping).
         /// </summary>
         protected override void StopProcessing()
         {
             _stop.Cancel();
-            RunspaceCalls.CancelAll(_runspace);
+            State.CancelCalls();
         }
 
         // ---- Drives -----------------------------------------------------------------------------------------
@@ -170,11 +174,11 @@ namespace VaultStaging.Provider
             // completion, Set-Location, Resolve-Path) share the few seconds of the short cache.
             Listing listing = (DynamicParameters as VaultCommandScope)?.Listings.For(t.Client);
             if (listing != null && listing.TryGetItem(t.Staging, out StagingItem known)) return known;
-            if (listing == null && ShortCache.TryGet(t.Client, t.Staging, out StagingItem remembered)) return remembered;
+            if (listing == null && State.MemoryOf(t.Client).TryGet(t.Staging, out StagingItem remembered)) return remembered;
             long mark = t.Client.ChangeMark;
             StagingItem item = Pump.Run(ctx => t.Client.GetItemAsync(t.Staging, ctx));
             if (listing != null) listing.Remember(t.Staging, item);
-            else ShortCache.Put(t.Client, t.Staging, item, mark);
+            else State.MemoryOf(t.Client).Put(t.Staging, item, mark);
             return item;
         }
 
