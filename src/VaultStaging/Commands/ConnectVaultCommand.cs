@@ -91,7 +91,7 @@ namespace VaultStaging.Commands
         protected override void EndProcessing()
         {
             VaultClient client = null;
-            try
+            RunFor(Vault, () =>
             {
                 Uri baseUri = VaultAddress.Parse(Vault);
                 var options = new VaultClientOptions
@@ -119,15 +119,7 @@ namespace VaultStaging.Commands
                     default: connecting = VaultClient.ConnectWithPasswordAsync(baseUri, UserNameOf(Credential), Credential.Password, options, CallContext); break;
                 }
                 client = Await(connecting);
-            }
-            catch (VaultException e)
-            {
-                ThrowFailure(e, Vault);
-            }
-            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException();
-            }
+            }, terminating: true);
 
             var connection = new VaultConnection(client)
             {

@@ -28,20 +28,12 @@ namespace VaultStaging.Commands
             }
             if (ReferenceEquals(connection, RunspaceStore.Current.DefaultConnection)) RunspaceStore.Current.DefaultConnection = null;
             if (!connection.IsConnected) return;
-            try
+            // The connection is forgotten either way; should the call fail, the session expires on its own.
+            RunFor(connection, () =>
             {
                 Await(connection.Client.DisconnectAsync(CallContext));
                 WriteVerbose($"Disconnected {connection}.");
-            }
-            catch (VaultException e)
-            {
-                // The connection is forgotten either way; the session expires on its own.
-                WriteFailure(e, connection);
-            }
-            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException();
-            }
+            });
         }
     }
 }

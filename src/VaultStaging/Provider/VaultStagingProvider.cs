@@ -75,7 +75,7 @@ namespace VaultStaging.Provider
             }
             catch (VaultException e)
             {
-                WriteError(Errors.From(e, drive.Root));
+                WriteError(Failures.ForProvider(e, drive.Root));
                 return null;
             }
             string description = string.IsNullOrEmpty(drive.Description)
@@ -151,7 +151,7 @@ namespace VaultStaging.Provider
             }
             catch (VaultException e)
             {
-                ThrowTerminatingError(Errors.From(e, path));
+                ThrowTerminatingError(Failures.ForProvider(e, path));
                 throw;
             }
             return new Target
@@ -232,26 +232,19 @@ namespace VaultStaging.Provider
         /// </summary>
         void Guard(string path, Action work, bool terminating = false) => Guard(path, () => { work(); return true; }, terminating);
 
-        T Guard<T>(string path, Func<T> work, bool terminating = false)
-        {
-            try
+        T Guard<T>(string path, Func<T> work, bool terminating = false) => Failures.Guard(() =>
             {
                 T result = work();
                 _pump?.Flush();
                 return result;
-            }
-            catch (VaultException e)
+            },
+            () => _stop.IsCancellationRequested || (_pump != null && _pump.IsCancelled),
+            e =>
             {
                 _pump?.Flush();
-                ErrorRecord record = Errors.From(e, path);
+                ErrorRecord record = Failures.ForProvider(e, path);
                 if (terminating || e.ErrorType == "NotConnected") ThrowTerminatingError(record);
                 WriteError(record);
-                return default(T);
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested || (_pump != null && _pump.IsCancelled))
-            {
-                throw new PipelineStoppedException();
-            }
-        }
+            });
     }
 }
