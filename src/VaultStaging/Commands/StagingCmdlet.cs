@@ -5,6 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Commands
@@ -20,19 +21,7 @@ namespace VaultStaging.Commands
         protected void WriteItem(StagingItem item)
         {
             if (item.AdditionalFields == null || item.AdditionalFields.Count == 0) WriteObject(item);
-            else WriteObject(Shown(item));
-        }
-
-        /// <summary>An item as PowerShell shows it, cmdlet or drive: the fields Vault added after this version as note properties.</summary>
-        internal static PSObject Shown(StagingItem item)
-        {
-            PSObject wrapped = PSObject.AsPSObject(item);
-            if (item.AdditionalFields == null) return wrapped;
-            foreach (KeyValuePair<string, object> field in item.AdditionalFields)
-            {
-                if (wrapped.Properties[field.Key] == null) wrapped.Properties.Add(new PSNoteProperty(field.Key, field.Value));
-            }
-            return wrapped;
+            else WriteObject(ItemView.Shown(item));
         }
 
         /// <summary>The item at <paramref name="path"/>, or an ItemNotFound error naming it (one listing call).</summary>

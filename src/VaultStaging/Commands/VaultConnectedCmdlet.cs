@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using VaultStaging.Provider;
 using VaultStaging.Host;
 using VaultStaging.Vault;
 

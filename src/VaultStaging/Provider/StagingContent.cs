@@ -7,6 +7,7 @@ using System.Management.Automation.Provider;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Provider

@@ -23,7 +23,7 @@ namespace VaultStaging.Provider
     public sealed partial class VaultStagingProvider : NavigationCmdletProvider, IContentCmdletProvider
     {
         /// <summary>The provider's name (-PSProvider VaultStaging).</summary>
-        public const string ProviderName = "VaultStaging";
+        public const string ProviderName = DrivePaths.ProviderName;
 
         /// <summary>The drive every runspace gets, on its default connection.</summary>
         public const string DefaultDriveName = "Vault";
@@ -108,7 +108,7 @@ namespace VaultStaging.Provider
         /// <summary>The drive of this provider named <paramref name="name"/> in the caller's scope, or null.</summary>
         VaultDriveInfo FindDrive(string name) =>
             PSDriveInfo is VaultDriveInfo current && string.Equals(current.Name, name, StringComparison.OrdinalIgnoreCase)
-                ? current : DrivePaths.FindDrive(SessionState, name);
+                ? current : DrivePaths.FindDrive(SessionState, name) as VaultDriveInfo;
 
         // ---- What a path names --------------------------------------------------------------------------------
 
@@ -195,7 +195,7 @@ namespace VaultStaging.Provider
             string path = t.PathOf(item.Path);
             // A copy: PowerShell keeps note properties with the object, and a cached item may be written again
             // for another drive on the same connection.
-            PSObject shown = Commands.StagingCmdlet.Shown(Copy(item, item.Path));
+            PSObject shown = ItemView.Shown(Copy(item, item.Path));
             shown.Properties.Add(new PSNoteProperty("Path", path));
             shown.Properties.Add(new PSNoteProperty("StagingPath", item.Path));
             WriteItemObject(shown, path, item.IsFolder);

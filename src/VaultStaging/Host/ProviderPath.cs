@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Text;
 using VaultStaging.Vault;
 
-namespace VaultStaging.Provider
+namespace VaultStaging.Host
 {
     /// <summary>
     /// The provider's own paths, as PowerShell hands them to the provider: "Vault:/u10001400/Imports", that is
