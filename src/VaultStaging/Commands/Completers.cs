@@ -30,7 +30,7 @@ namespace VaultStaging.Commands
             {
                 using (var cts = new CancellationTokenSource(Budget))
                 {
-                    foreach (UploadSession s in connection.Client.ListUploadSessions(new VaultCallContext(cts.Token)))
+                    foreach (UploadSession s in connection.Client.ListUploadSessionsAsync(new VaultCallContext(cts.Token)).GetAwaiter().GetResult())
                     {
                         if (s.Id == null) continue;
                         bool byId = s.Id.StartsWith(typed, StringComparison.OrdinalIgnoreCase);
@@ -98,11 +98,11 @@ namespace VaultStaging.Commands
             {
                 using (var cts = new CancellationTokenSource(Budget))
                 {
-                    foreach (StagingItem item in client.ListItems(folder, false, new VaultCallContext(cts.Token)))
+                    client.ListItemsAsync(folder, false, item =>
                     {
                         items.Add(item);
-                        if (items.Count >= 1000) break;
-                    }
+                        return items.Count < 1000;
+                    }, new VaultCallContext(cts.Token)).GetAwaiter().GetResult();
                 }
             }
             catch (Exception e) when (e is VaultException || e is OperationCanceledException)

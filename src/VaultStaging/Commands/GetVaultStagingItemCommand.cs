@@ -63,13 +63,11 @@ namespace VaultStaging.Commands
             bool read = false;
             try
             {
-                foreach (StagingItem item in Client.ListItems(path, Recurse, CallContext))
+                Runner.Stream<StagingItem>((ctx, onItem, shown) => Client.ListItemsAsync(path, Recurse, onItem, ctx, firstItemShown: shown), item =>
                 {
                     read = true;
-                    FlushMessages();
-                    if (_filter != null && !_filter.IsMatch(item.Name ?? "")) continue;
-                    WriteItem(item);
-                }
+                    if (_filter == null || _filter.IsMatch(item.Name ?? "")) WriteItem(item);
+                });
             }
             catch (VaultException e) when (!read && VaultClient.IsNotFound(e))
             {

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -13,29 +12,21 @@ namespace VaultStaging.Commands
     /// from the client (which may come from pool threads) are written from the pipeline thread, and
     /// failures become ErrorRecords whose id is Vault's error type.
     /// </summary>
-    public abstract class VaultCmdlet : PSCmdlet, IDisposable
+    public abstract class VaultCmdlet : PSCmdlet, IDisposable, IPipeline
     {
         readonly CancellationTokenSource _stopping = new CancellationTokenSource();
-        readonly ConcurrentQueue<QueuedMessage> _messages = new ConcurrentQueue<QueuedMessage>();
+        CallRunner _runner;
         VaultCallContext _callContext;
 
-        enum MessageKind { Verbose, Debug, Warning }
-
-        struct QueuedMessage
-        {
-            public MessageKind Kind;
-            public string Text;
-        }
-
         /// <summary>
-        /// The token and message sinks handed to the client for this invocation. A stream nobody will see gets
-        /// no sink, so the client does not build its lines (debug lines are built for every HTTP call).
+        /// This invocation's one runner (<see cref="CallRunner"/>). A stream nobody will see gets no sink, so the
+        /// client does not build its lines (debug lines are built for every HTTP call).
         /// </summary>
-        protected VaultCallContext CallContext => _callContext ?? (_callContext = new VaultCallContext(
-            _stopping.Token,
-            Wants("Verbose", "VerbosePreference") ? text => _messages.Enqueue(new QueuedMessage { Kind = MessageKind.Verbose, Text = text }) : (Action<string>)null,
-            Wants("Debug", "DebugPreference") ? text => _messages.Enqueue(new QueuedMessage { Kind = MessageKind.Debug, Text = text }) : (Action<string>)null,
-            text => _messages.Enqueue(new QueuedMessage { Kind = MessageKind.Warning, Text = text })).WithLimiter(MakeLimiter()));
+        internal CallRunner Runner => _runner ?? (_runner = new CallRunner(this, _stopping.Token, RunspaceStore.Current,
+            Wants("Verbose", "VerbosePreference"), Wants("Debug", "DebugPreference")));
+
+        /// <summary>The token and message sinks handed to the client for this invocation.</summary>
+        protected VaultCallContext CallContext => _callContext ?? (_callContext = Runner.Context.WithLimiter(MakeLimiter()));
 
         /// <summary>The command's bandwidth cap, made once with the call context (the transfer cmdlets' -MaximumBytesPerSecond).</summary>
         protected virtual BandwidthLimiter MakeLimiter() => null;
@@ -57,37 +48,12 @@ namespace VaultStaging.Commands
         protected override void StopProcessing() => _stopping.Cancel();
 
         /// <summary>Writes the queued verbose and debug lines. Only on the pipeline thread.</summary>
-        protected void FlushMessages()
-        {
-            while (_messages.TryDequeue(out QueuedMessage m))
-            {
-                switch (m.Kind)
-                {
-                    case MessageKind.Debug: WriteDebug(m.Text); break;
-                    case MessageKind.Warning: WriteWarning(m.Text); break;
-                    default: WriteVerbose(m.Text); break;
-                }
-            }
-        }
+        protected void FlushMessages() => _runner?.Flush();
 
         /// <summary>Waits for a client call on the pipeline thread, writing its messages while it runs.</summary>
-        protected T Await<T>(Task<T> task)
-        {
-            PumpUntilDone(task);
-            return task.GetAwaiter().GetResult();
-        }
+        protected T Await<T>(Task<T> task) => Runner.Wait(task);
 
-        protected void Await(Task task)
-        {
-            PumpUntilDone(task);
-            task.GetAwaiter().GetResult();
-        }
-
-        void PumpUntilDone(Task task)
-        {
-            while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(50)) FlushMessages();
-            FlushMessages();
-        }
+        protected void Await(Task task) => Runner.Wait(task);
 
         /// <summary>A failure for one input: the command goes on with the next.</summary>
         protected void WriteFailure(Exception e, object target)
@@ -115,6 +81,10 @@ namespace VaultStaging.Commands
                 WriteFailure(e, target);
             });
 
-        public void Dispose() => _stopping.Dispose();
+        public void Dispose()
+        {
+            _runner?.Dispose();
+            _stopping.Dispose();
+        }
     }
 }

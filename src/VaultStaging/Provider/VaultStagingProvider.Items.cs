@@ -88,7 +88,7 @@ namespace VaultStaging.Provider
                 foreach (StagingItem item in known) Take(item);
                 return;
             }
-            Pump.Stream((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, deep, onItem, ctx, firstItemShown: shown), Take);
+            Runner.Stream<StagingItem>((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, deep, onItem, ctx, firstItemShown: shown), Take);
         });
 
         /// <summary>How many folders down from <paramref name="folder"/> an item is (0: a direct child).</summary>
@@ -126,7 +126,7 @@ namespace VaultStaging.Provider
             var read = new List<StagingItem>();
             bool keep = listing != null && deep;
             long mark = t.Client.ChangeMark;
-            Pump.Stream((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, keep, onItem, ctx, firstItemShown: shown), item =>
+            Runner.Stream<StagingItem>((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, keep, onItem, ctx, firstItemShown: shown), item =>
             {
                 if (item.Path != t.Staging) read.Add(item);
             });
@@ -144,7 +144,7 @@ namespace VaultStaging.Provider
             Target t = Resolve(path);
             Listing listing = (DynamicParameters as VaultCommandScope)?.Listings.For(t.Client);
             if (listing != null && listing.TryGetChildren(t.Staging, out IReadOnlyList<StagingItem> known)) return known.Count > 0;
-            return Pump.Run(ctx => t.Client.LookUpAsync(t.Staging, ctx)).HasChildren;
+            return Runner.Run(ctx => t.Client.LookUpAsync(t.Staging, ctx)).HasChildren;
         }, terminating: true);
     }
 }

@@ -20,7 +20,7 @@ namespace VaultStaging.Provider
     [OutputType(typeof(StagingItem), ProviderCmdlet = ProviderCmdlet.GetChildItem)]
     [OutputType(typeof(StagingItem), ProviderCmdlet = ProviderCmdlet.GetItem)]
     [OutputType(typeof(StagingItem), ProviderCmdlet = ProviderCmdlet.NewItem)]
-    public sealed partial class VaultStagingProvider : NavigationCmdletProvider, IContentCmdletProvider
+    public sealed partial class VaultStagingProvider : NavigationCmdletProvider, IContentCmdletProvider, IPipeline
     {
         /// <summary>The provider's name (-PSProvider VaultStaging).</summary>
         public const string ProviderName = DrivePaths.ProviderName;
@@ -30,16 +30,16 @@ namespace VaultStaging.Provider
 
         readonly CancellationTokenSource _stop = new CancellationTokenSource();
         readonly Runspace _runspace = Runspace.DefaultRunspace;
-        CallPump _pump;
+        CallRunner _runner;
 
-        CallPump Pump => _pump ?? (_pump = new CallPump(this, _stop.Token, State));
+        CallRunner Runner => _runner ?? (_runner = new CallRunner(this, _stop.Token, State));
 
         /// <summary>What the module keeps for the runspace this provider call runs in.</summary>
         RunspaceStore State => RunspaceStore.Of(_runspace);
 
         /// <summary>
         /// Ctrl+C: this instance's call, and every other provider call waiting on Vault in this runspace, is
-        /// cancelled (see RunspaceStore.AddCall; the pump also watches Stopping).
+        /// cancelled (see RunspaceStore.AddCall; the runner also watches Stopping).
         /// </summary>
         protected override void StopProcessing()
         {
@@ -91,7 +91,7 @@ namespace VaultStaging.Provider
                 // A root that is not a folder would give a drive where every command fails.
                 bool ok = Guard(drive.Root, () =>
                 {
-                    StagingItem item = Pump.Run(ctx => now.Client.GetItemAsync(staging, ctx));
+                    StagingItem item = Runner.Run(ctx => now.Client.GetItemAsync(staging, ctx));
                     if (item != null && item.IsFolder) return true;
                     WriteError(Errors.NotFound(drive.Root, item == null
                         ? $"The staging folder {staging} does not exist, so it cannot be the root of the drive {drive.Name}:."
@@ -176,7 +176,7 @@ namespace VaultStaging.Provider
             if (listing != null && listing.TryGetItem(t.Staging, out StagingItem known)) return known;
             if (listing == null && State.MemoryOf(t.Client).TryGet(t.Staging, out StagingItem remembered)) return remembered;
             long mark = t.Client.ChangeMark;
-            StagingItem item = Pump.Run(ctx => t.Client.GetItemAsync(t.Staging, ctx));
+            StagingItem item = Runner.Run(ctx => t.Client.GetItemAsync(t.Staging, ctx));
             if (listing != null) listing.Remember(t.Staging, item);
             else State.MemoryOf(t.Client).Put(t.Staging, item, mark);
             return item;
@@ -235,13 +235,13 @@ namespace VaultStaging.Provider
         T Guard<T>(string path, Func<T> work, bool terminating = false) => Failures.Guard(() =>
             {
                 T result = work();
-                _pump?.Flush();
+                _runner?.Flush();
                 return result;
             },
-            () => _stop.IsCancellationRequested || (_pump != null && _pump.IsCancelled),
+            () => _stop.IsCancellationRequested || (_runner != null && _runner.IsCancelled),
             e =>
             {
-                _pump?.Flush();
+                _runner?.Flush();
                 ErrorRecord record = Failures.ForProvider(e, path);
                 if (terminating || e.ErrorType == "NotConnected") ThrowTerminatingError(record);
                 WriteError(record);
