@@ -20,7 +20,7 @@
         'Complete-VaultUploadSession', 'Remove-VaultUploadSession', 'Send-VaultFile',
         'Receive-VaultFile', 'Sync-VaultStagingFolder',
         'Get-VaultStagingItem', 'New-VaultStagingFolder', 'Move-VaultStagingItem', 'Rename-VaultStagingItem',
-        'Remove-VaultStagingItem', 'Get-VaultJob', 'Wait-VaultJob'
+        'Remove-VaultStagingItem', 'Get-VaultJob', 'Wait-VaultJob', 'Test-VaultConnection'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -116,6 +116,11 @@
 - The emulator as a stand-in for a vault: https (`--tls-cert`, `--tls-key`), `--listing-form reference|recorded`,
   `--non-admin-paths absolute` taking the absolute form back in requests, `format_result=csv` listings as a job
   with a results link, and upload sessions kept under `--staging-root` across a restart.
+- Test-VaultConnection: what a vault does, one VaultConnectionCheck per check (Reach with the TLS version and
+  proxy, Login, ApiVersion, BurstLimit, ListStaging, CreateFolder, SmallUpload with Vault's MD5, RangedDownload,
+  UploadSession, SessionPathForm Absolute/Relative, ListingForm Reference/Recorded, ItemJobs, CleanUp), writing
+  only in a folder of its own that it removes with its sessions whatever ends it, Ctrl+C included; -ReadOnly makes
+  no call that writes; -Benchmark measures 1 to 10 transfers at once and recommends a -ThrottleLimit.
 '@
         }
     }

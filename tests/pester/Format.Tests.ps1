@@ -204,10 +204,9 @@ Describe 'The README''s emulator for your own tests' {
         . Invoke-Block $StartCode
         $script:emulator = $emulator
         try {
-            $Section | Should -Match 'What survives a restart: nothing'
-            Get-VaultStagingItem /u10001400/Runbook -ErrorAction SilentlyContinue | Should -BeNullOrEmpty -Because 'the README says the staged files do not survive; if the emulator now keeps them, say so there'
-            @(Get-VaultUploadSession | Where-Object Id -eq $session.Id) | Should -HaveCount 0 -Because 'the README says upload sessions do not survive; if the emulator now keeps them, say so there'
-            @(Get-VaultUploadSession).Count | Should -Be 3 -Because 'each start has the seed''s three upload sessions'
+            $Section | Should -Match 'What survives a restart\.\*\* With `--staging-root DIR`, the staged files and the upload sessions'
+            (Get-VaultStagingItem /u10001400/Runbook/small.csv).Size | Should -Be 1234 -Because 'the README says staged files under --staging-root survive a restart'
+            @(Get-VaultUploadSession | Where-Object Id -eq $session.Id) | Should -HaveCount 1 -Because 'the README says upload sessions under --staging-root survive a restart'
         } finally {
             . Invoke-Block $StopCode
         }

@@ -51,6 +51,11 @@ try {
     $result.ListedBytes = $s2.bytesToClient - $s1.bytesToClient
     $result.Down = $s3.bytesToClient - $s2.bytesToClient
     $result.Same = (Get-FileHash (Join-Path $Folder 'up/a.bin')).Hash -eq (Get-FileHash (Join-Path $Folder 'down/a.bin')).Hash
+    # Test-VaultConnection's Reach names the proxy this connection uses (the vault's name only the proxy resolves).
+    $reach = Test-VaultConnection -ReadOnly | Where-Object Check -EQ 'Reach'
+    $result.ReachResult = "$($reach.Result)"
+    $result.ReachObserved = $reach.Observed
+    $result.ReachDetail = $reach.Detail
 } catch {
     $result.ErrorId = $_.FullyQualifiedErrorId
     $result.Category = "$($_.CategoryInfo.Category)"
@@ -96,6 +101,9 @@ Describe 'Connect-Vault through a proxy' {
         $r.ListedBytes | Should -BeGreaterThan 0
         $r.Down | Should -BeGreaterThan 200000
         $r.Same | Should -BeTrue
+        $r.ReachResult | Should -Be 'Passed' -Because $r.ReachDetail
+        $r.ReachObserved | Should -Be 'https, proxy'
+        $r.ReachDetail | Should -Match ([regex]::Escape("-Proxy, $(([uri]$script:Proxy).Scheme)://$(([uri]$script:Proxy).Authority) carries the calls"))
         $run.Output | Should -Not -Match ([regex]::Escape($script:ProxyPassword))
     }
 

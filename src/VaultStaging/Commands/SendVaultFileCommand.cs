@@ -160,10 +160,11 @@ namespace VaultStaging.Commands
                     }
                     if (outcome.Error is UploadInterruptedException stopped)
                     {
-                        if (stopped.WasCancelled) { unfinished.Add(stopped); return; }
+                        // Only Ctrl+C leaves a file unfinished without an error; any other cancellation is a failure.
+                        if (stopped.WasCancelled && StopToken.IsCancellationRequested) { unfinished.Add(stopped); return; }
                         WriteFailure(stopped.ToVaultException(), outcome.Item.LocalPath);
                     }
-                    else if (!outcome.WasCancelled)
+                    else if (!(outcome.WasCancelled && StopToken.IsCancellationRequested))
                     {
                         WriteFailure(outcome.Error is VaultException ? outcome.Error : LocalFileFailure.Describe(outcome.Error, outcome.Item.LocalPath) ?? new VaultException(VaultFailureKind.Client, "UPLOAD_FAILED",
                             $"The upload of {outcome.Item.LocalPath} failed: {outcome.Error.Message}", ""), outcome.Item.LocalPath);

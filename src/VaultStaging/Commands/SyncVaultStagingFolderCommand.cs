@@ -227,7 +227,8 @@ namespace VaultStaging.Commands
                 Pump(batch.Run, new TransferProgressDisplay(this, "Syncing to Vault", requests.Keys.Select(k => batch.Progress[k]).ToList()),
                     o =>
                     {
-                        if (o.Error is UploadInterruptedException stopped && stopped.WasCancelled) unfinished.Add(stopped);
+                        // Only Ctrl+C leaves a file unfinished without a Failed record; any other cancellation is a failure.
+                        if (o.Error is UploadInterruptedException stopped && stopped.WasCancelled && StopToken.IsCancellationRequested) unfinished.Add(stopped);
                         else Report(requests[o.Item], o.Succeeded, o.Error is UploadInterruptedException i ? i.ToVaultException() : o.Error);
                     },
                     left =>
@@ -264,7 +265,7 @@ namespace VaultStaging.Commands
             using (var deleter = new SyncDeleter(Client, ThrottleLimit, CallContext))
             {
                 deleter.Start(delete);
-                Pump(deleter.Run, null, o => { if (!o.WasCancelled) Report(o.Item, o.Succeeded, o.Error); }, null);
+                Pump(deleter.Run, null, o => { if (!(o.WasCancelled && StopToken.IsCancellationRequested)) Report(o.Item, o.Succeeded, o.Error); }, null);
                 if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
             }
         }
