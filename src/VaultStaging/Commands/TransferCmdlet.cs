@@ -39,7 +39,7 @@ namespace VaultStaging.Commands
         protected override BandwidthLimiter MakeLimiter() => MaximumBytesPerSecond > 0 ? new BandwidthLimiter(MaximumBytesPerSecond) : null;
 
         /// <summary>-Include and -Exclude as PowerShell matches names: WildcardPattern, ignoring case.</summary>
-        protected NameFilter Filter => _filter ?? (_filter = new NameFilter(Matchers(Include), Matchers(Exclude), DescribeFilter()));
+        internal NameFilter Filter => _filter ?? (_filter = new NameFilter(Matchers(Include), Matchers(Exclude), DescribeFilter()));
 
         static IEnumerable<Func<string, bool>> Matchers(string[] patterns) =>
             (patterns ?? new string[0]).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).Select(w => (Func<string, bool>)w.IsMatch).ToList();
@@ -68,7 +68,7 @@ namespace VaultStaging.Commands
         }
 
         /// <summary>What a walk of a local tree met: a link not followed (verbose), a loop (warning), a folder it could not list (an error for that folder).</summary>
-        protected void WriteTreeNotes(LocalTree tree)
+        internal void WriteTreeNotes(LocalTree tree)
         {
             foreach (LocalTreeNote note in tree.Notes)
             {

@@ -64,7 +64,7 @@ namespace VaultStaging.Host
             // "Vault:/x" is from the drive's root; "Vault:" and "Vault:x" from the drive's current location, as
             // PowerShell reads them. ".." stops at the drive's root, as in PowerShell.
             bool rooted = rest.StartsWith("/", StringComparison.Ordinal) || rest.StartsWith("\\", StringComparison.Ordinal);
-            string below = ProviderPath.Canonical(rooted ? rest : "/" + (drive.CurrentLocation ?? "") + "/" + rest);
+            string below = StagingPath.Canonical(rooted ? rest : "/" + (drive.CurrentLocation ?? "") + "/" + rest);
             string staging = StagingPath.Combine(drive.StagingRoot, below);
             connection = drive.RequireConnection();
             stagingPath = WithTrailing(staging, rest);
