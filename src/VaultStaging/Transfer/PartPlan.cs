@@ -9,7 +9,7 @@ namespace VaultStaging.Transfer
     /// rules; the same plan drives reading (<see cref="PartReader"/>) and resuming (<see cref="ResumePlanner"/>),
     /// so both agree on where each part starts.
     /// </summary>
-    internal sealed class PartPlan
+    public sealed class PartPlan
     {
         readonly PlannedPart[] _parts;
 
@@ -73,7 +73,7 @@ namespace VaultStaging.Transfer
     }
 
     /// <summary>Where one part lies in the file.</summary>
-    internal struct PlannedPart : IEquatable<PlannedPart>
+    public struct PlannedPart : IEquatable<PlannedPart>
     {
         public PlannedPart(int partNumber, long offset, long length)
         {

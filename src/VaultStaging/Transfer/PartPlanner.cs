@@ -11,7 +11,7 @@ namespace VaultStaging.Transfer
     /// 2000 parts before API v26.2 and 9616 from v26.2, files up to 500 GB. Everything is checked here,
     /// before any call, so bad input never creates a session that would then fail half way.
     /// </summary>
-    internal static class PartPlanner
+    public static class PartPlanner
     {
         /// <summary>One mebibyte. Part sizes are MiB because Veeva's own tools send 5, 25 and 50 MiB parts.</summary>
         public const long MiB = 1024 * 1024;
