@@ -10,8 +10,22 @@ namespace VaultStaging.Vault
     public sealed partial class VaultClient
     {
         /// <summary>
-        /// A listing for pool threads, which never wait on the network: <paramref name="onItem"/> returns
-        /// false to stop. Items go to onItem, which may only queue them for another thread (the runner):
+        /// A listing for the pipeline thread: each item is handed out as soon as it is read, so
+        /// <c>Select-Object -First 1</c> stops before the next page is asked for.
+        /// </summary>
+        internal IEnumerable<T> ReadPages<T>(VaultRequest firstPage, Func<JsonReader, T> readItem, Func<T, string> keyOf, VaultCallContext ctx)
+        {
+            ThrowIfDisposed();
+            using (var listing = new Listing<T>(this, firstPage, readItem, keyOf, ctx))
+            {
+                while (listing.MoveNextAsync().GetAwaiter().GetResult())
+                    yield return listing.Current;
+            }
+        }
+
+        /// <summary>
+        /// The same listing for pool threads, which never wait on the network: <paramref name="onItem"/> returns
+        /// false to stop. Items go to onItem, which may only queue them for another thread (the provider's pump):
         /// taking one is not yet handing it out to the user, so page 2 is asked for early only once
         /// <paramref name="firstItemShown"/> says the user has the first item (without it, once page 1 is read).
         /// The first item waits for <paramref name="beforeFirstItem"/> (a call made at the same time as the first

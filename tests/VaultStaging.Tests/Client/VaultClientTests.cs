@@ -377,9 +377,7 @@ public sealed class VaultClientTests
         _emu.State.CreateItemsBulk($"{JanePath}/pages", folders: 0, filesPerFolder: 7);
         using var client = await Jane();
         // Taken alone (Select-Object -First 1), the first item costs one page.
-        string? first = null;
-        await client.ListItemsAsync("/pages", false, item => { first = item.Path; return false; }, VaultCallContext.None, pageSize: 3, firstItemShown: () => true);
-        Assert.Equal("/pages/file-00001.bin", first);
+        Assert.Equal("/pages/file-00001.bin", client.ListItems("/pages", false, VaultCallContext.None, pageSize: 3).First().Path);
         Assert.Empty(CursorPages());
         // Every item once, in order, across three pages.
         Assert.Equal(Enumerable.Range(1, 7).Select(i => $"/pages/file-{i:D5}.bin"),
@@ -393,8 +391,7 @@ public sealed class VaultClientTests
         _emu.State.CreateItemsBulk($"{JanePath}/early", folders: 0, filesPerFolder: 6);
         using var client = await Jane();
         var paths = new List<string>();
-        // The user has each item as soon as it is handed out (firstItemShown), as the pipeline thread's consumer.
-        await client.ListItemsAsync("/early", false, item =>
+        foreach (StagingItem item in client.ListItems("/early", false, VaultCallContext.None, pageSize: 3))
         {
             paths.Add(item.Path!);
             if (paths.Count == 2)
@@ -404,8 +401,7 @@ public sealed class VaultClientTests
                 while (CursorPages().Count == 0 && DateTime.UtcNow < deadline) Thread.Sleep(10);
                 Assert.Single(CursorPages());
             }
-            return true;
-        }, VaultCallContext.None, pageSize: 3, firstItemShown: () => true);
+        }
         Assert.Equal(Enumerable.Range(1, 6).Select(i => $"/early/file-{i:D5}.bin"), paths);
         Assert.Single(CursorPages());
     }
@@ -502,13 +498,12 @@ public sealed class VaultClientTests
         _emu.State.CreateItemsBulk($"{JanePath}/retry", folders: 0, filesPerFolder: 6);
         using var client = await Jane();
         var paths = new List<string>();
-        await client.ListItemsAsync("/retry", false, item =>
+        foreach (StagingItem item in client.ListItems("/retry", false, VaultCallContext.None, pageSize: 3))
         {
             paths.Add(item.Path!);
             // The next items call is page 2, asked for early when the second item is asked for: it fails twice.
             if (paths.Count == 1) _emu.State.AddFault(new FaultSpec { Kind = "http-status", Operation = "items", Status = 502, Count = 2 });
-            return true;
-        }, VaultCallContext.None, pageSize: 3, firstItemShown: () => true);
+        }
         Assert.Equal(Enumerable.Range(1, 6).Select(i => $"/retry/file-{i:D5}.bin"), paths);
         Assert.Equal(3, CursorPages().Count); // page 2 twice refused, then answered
     }
@@ -518,22 +513,15 @@ public sealed class VaultClientTests
     {
         _emu.State.CreateItemsBulk($"{JanePath}/left", folders: 0, filesPerFolder: 6);
         using var client = await Jane();
-        int taken = 0;
-        Stopwatch? watch = null;
-        await client.ListItemsAsync("/left", false, item =>
+        using (IEnumerator<StagingItem> items = client.ListItems("/left", false, VaultCallContext.None, pageSize: 3).GetEnumerator())
         {
-            taken++;
-            if (taken == 1)
-            {
-                _emu.State.AddFault(new FaultSpec { Kind = "slow", Operation = "items", DelayMs = 30000 });
-                return true;
-            }
-            // Item 2: page 2 was asked for on the way here, and is slow. The listing is left now.
-            watch = Stopwatch.StartNew();
-            return false;
-        }, VaultCallContext.None, pageSize: 3, firstItemShown: () => true);
-        Assert.Equal(2, taken);
-        Assert.True(watch!.Elapsed < TimeSpan.FromSeconds(5), $"Leaving the listing took {watch.Elapsed}.");
+            Assert.True(items.MoveNext());
+            _emu.State.AddFault(new FaultSpec { Kind = "slow", Operation = "items", DelayMs = 30000 });
+            Assert.True(items.MoveNext()); // page 2 is asked for now, and is slow
+            var watch = Stopwatch.StartNew();
+            items.Dispose();
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"Leaving the listing took {watch.Elapsed}.");
+        }
         // The connection is free: a call goes through at once.
         Assert.Equal("/left/file-00001.bin", client.ListItems("/left/file-00001.bin", false, VaultCallContext.None).Single().Path);
     }
