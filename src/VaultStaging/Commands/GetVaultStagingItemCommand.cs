@@ -63,11 +63,15 @@ namespace VaultStaging.Commands
             bool read = false;
             try
             {
-                Runner.Stream<StagingItem>((ctx, onItem, shown) => Client.ListItemsAsync(path, Recurse, onItem, ctx, firstItemShown: shown), item =>
+                // Read on this thread, page by page, as the pipeline takes the items: Select-Object -First stops the
+                // listing before its next page, and nothing is left running after the command.
+                foreach (StagingItem item in Client.ListItems(path, Recurse, CallContext))
                 {
                     read = true;
-                    if (_filter == null || _filter.IsMatch(item.Name ?? "")) WriteItem(item);
-                });
+                    FlushMessages();
+                    if (_filter != null && !_filter.IsMatch(item.Name ?? "")) continue;
+                    WriteItem(item);
+                }
             }
             catch (VaultException e) when (!read && VaultClient.IsNotFound(e))
             {
