@@ -38,7 +38,7 @@ namespace VaultStaging.Commands
                 {
                     try
                     {
-                        if (DrivePaths.TryResolve(this, given, out VaultConnection drive, out _)) { connection = drive; break; }
+                        if (DrivePaths.TryResolve(SessionState, given, out VaultConnection drive, out _)) { connection = drive; break; }
                     }
                     catch (VaultException e)
                     {
@@ -70,7 +70,7 @@ namespace VaultStaging.Commands
         /// </summary>
         protected string StagingPathOf(string given, string parameterName)
         {
-            if (given == null || !DrivePaths.TryResolve(this, given, out VaultConnection drive, out string staging))
+            if (given == null || !DrivePaths.TryResolve(SessionState, given, out VaultConnection drive, out string staging))
             {
                 _connectionSettled = true;
                 return given;

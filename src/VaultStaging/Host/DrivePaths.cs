@@ -71,13 +71,6 @@ namespace VaultStaging.Host
             return true;
         }
 
-        /// <summary>The same with a cmdlet's session state (this.SessionState of a PSCmdlet).</summary>
-        public static bool TryResolve(PSCmdlet cmdlet, string path, out VaultConnection connection, out string stagingPath)
-        {
-            if (cmdlet == null) throw new ArgumentNullException(nameof(cmdlet));
-            return TryResolve(cmdlet.SessionState, path, out connection, out stagingPath);
-        }
-
         static string WithTrailing(string staging, string typed)
         {
             bool trailing = typed.Length > 0 && (typed[typed.Length - 1] == '/' || typed[typed.Length - 1] == '\\');
