@@ -246,6 +246,29 @@ Describe 'Get-VaultConnection and Disconnect-Vault' {
         (Get-VaultConnection -Connection $jane).UserName | Should -Be 'jane@emulator.vault'
     }
 
+    It 'Remove-Module VaultStaging closes the connections made in that session, and only those' {
+        $mine = Connect-Vault -Vault $Base -Credential $Emu.Users.jane.Credential -PassThru
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                param($ModulePath, $Base, $Credential)
+                Import-Module $ModulePath
+                $held = Connect-Vault -Vault $Base -Credential $Credential -PassThru
+                Connect-Vault -Vault $Base -Credential $Credential
+                $default = Get-VaultConnection
+                Remove-Module VaultStaging
+                [pscustomobject]@{ Held = $held.IsConnected; Default = $default.IsConnected }
+            }).AddArgument($ModulePath).AddArgument($Base).AddArgument($Emu.Users.admin.Credential)
+            $after = $ps.Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+        } finally {
+            $ps.Dispose()
+        }
+        $after.Held | Should -BeFalse
+        $after.Default | Should -BeFalse
+        $mine.IsConnected | Should -BeTrue
+    }
+
     It 'Disconnect-Vault ends the session on the server and forgets the connection' {
         $sid = New-TestVaultSession -User jane
         (Invoke-RawVault -Authorization $sid).responseStatus | Should -Be 'SUCCESS'

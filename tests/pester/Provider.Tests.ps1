@@ -716,7 +716,7 @@ Describe 'Drive paths for Send-VaultFile, Receive-VaultFile and Sync-VaultStagin
         $null = New-PSDrive -Name BobHome -PSProvider VaultStaging -Root /Bob -Connection $BobC -Scope Global
         function Resolve-DrivePath([string] $Path) {
             $c = $null; $p = $null
-            $ok = [VaultStaging.Provider.DrivePaths]::TryResolve($ExecutionContext.SessionState, $Path, [ref]$c, [ref]$p)
+            $ok = [VaultStaging.Host.DrivePaths]::TryResolve($ExecutionContext.SessionState, $Path, [ref]$c, [ref]$p)
             [pscustomobject]@{ Ok = $ok; Connection = $c; Path = $p }
         }
     }

@@ -69,7 +69,7 @@ Describe 'Connections in other runspaces and processes' {
         Import-Module $script:ModulePath -Force
         $script:Emu = Start-TestEmulator
         $script:C = Connect-Vault -Vault $Emu.BaseUrl -Credential $Emu.Users.admin.Credential -PassThru
-        $hints = [VaultStaging.Commands.LiveConnectionAttribute].Assembly.GetType('VaultStaging.Commands.ConnectionHints')
+        $hints = [VaultStaging.Host.LiveConnectionAttribute].Assembly.GetType('VaultStaging.Host.ConnectionHints')
         $script:HintFor = { param([bool] $WindowsPowerShell) $hints.GetMethod('ForOtherRunspaces', [Reflection.BindingFlags]'NonPublic, Static').Invoke($null, @($WindowsPowerShell)) }
     }
     AfterAll {

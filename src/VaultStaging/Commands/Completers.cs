@@ -5,6 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Threading;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Commands
@@ -29,7 +30,7 @@ namespace VaultStaging.Commands
             {
                 using (var cts = new CancellationTokenSource(Budget))
                 {
-                    foreach (UploadSession s in connection.Client.ListUploadSessions(new VaultCallContext(cts.Token)))
+                    foreach (UploadSession s in connection.Client.ListUploadSessionsAsync(new VaultCallContext(cts.Token)).GetAwaiter().GetResult())
                     {
                         if (s.Id == null) continue;
                         bool byId = s.Id.StartsWith(typed, StringComparison.OrdinalIgnoreCase);
@@ -60,19 +61,6 @@ namespace VaultStaging.Commands
     public sealed class StagingPathCompleter : IArgumentCompleter
     {
         static readonly TimeSpan Budget = TimeSpan.FromSeconds(5);
-        static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
-
-        sealed class Listing
-        {
-            public string Folder;
-            public DateTime At;
-            public long Mark;
-            public List<StagingItem> Items;
-        }
-
-        // One listing per connection's client, gone with it.
-        static readonly System.Runtime.CompilerServices.ConditionalWeakTable<VaultClient, Listing> s_listings =
-            new System.Runtime.CompilerServices.ConditionalWeakTable<VaultClient, Listing>();
 
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
@@ -101,23 +89,20 @@ namespace VaultStaging.Commands
         static List<StagingItem> ItemsOf(VaultConnection connection, string folder)
         {
             VaultClient client = connection.Client;
-            lock (s_listings)
-            {
-                if (s_listings.TryGetValue(client, out Listing kept) && kept.Folder == folder && kept.Mark == client.ChangeMark
-                    && DateTime.UtcNow - kept.At < CacheFor)
-                    return kept.Items;
-            }
+            ItemMemory memory = RunspaceStore.Current.MemoryOf(client);
+            List<StagingItem> kept = memory.FolderListing(folder);
+            if (kept != null) return kept;
             long mark = client.ChangeMark; // read first: a change while listing leaves the listing unkept
             var items = new List<StagingItem>();
             try
             {
                 using (var cts = new CancellationTokenSource(Budget))
                 {
-                    foreach (StagingItem item in client.ListItems(folder, false, new VaultCallContext(cts.Token)))
+                    client.ListItemsAsync(folder, false, item =>
                     {
                         items.Add(item);
-                        if (items.Count >= 1000) break;
-                    }
+                        return items.Count < 1000;
+                    }, new VaultCallContext(cts.Token)).GetAwaiter().GetResult();
                 }
             }
             catch (Exception e) when (e is VaultException || e is OperationCanceledException)
@@ -125,11 +110,7 @@ namespace VaultStaging.Commands
                 // Completion is a convenience: no vault, no suggestions.
             }
             // Kept also when the vault did not answer: pressing Tab again within seconds does not wait again.
-            lock (s_listings)
-            {
-                s_listings.Remove(client);
-                s_listings.Add(client, new Listing { Folder = folder, At = DateTime.UtcNow, Mark = mark, Items = items });
-            }
+            memory.KeepFolderListing(folder, items, mark);
             return items;
         }
     }
@@ -141,7 +122,7 @@ namespace VaultStaging.Commands
         public static VaultConnection ConnectionOf(IDictionary fakeBoundParameters) =>
             (fakeBoundParameters?["Connection"] as PSObject)?.BaseObject as VaultConnection
             ?? fakeBoundParameters?["Connection"] as VaultConnection
-            ?? RunspaceConnections.Default;
+            ?? RunspaceStore.Current.DefaultConnection;
 
         /// <summary>Quoted when PowerShell would read the text otherwise: spaces, quotes, $, `, #, ;, (, ), {, }, @, &amp;, |, ,.</summary>
         public static string Quote(string text)
@@ -160,7 +141,7 @@ namespace VaultStaging.Commands
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             string typed = (wordToComplete ?? "").Trim('\'', '"');
-            return RunspaceConnections.ConnectedVaults
+            return RunspaceStore.Current.ConnectedVaults
                 .Where(v => v.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
                 .Select(v => new CompletionResult(Completion.Quote(v), v, CompletionResultType.ParameterValue, "Connected before in this session: " + v));
         }

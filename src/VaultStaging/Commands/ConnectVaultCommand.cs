@@ -3,6 +3,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Security;
 using System.Threading.Tasks;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Commands
@@ -90,7 +91,7 @@ namespace VaultStaging.Commands
         protected override void EndProcessing()
         {
             VaultClient client = null;
-            try
+            RunFor(Vault, () =>
             {
                 Uri baseUri = VaultAddress.Parse(Vault);
                 var options = new VaultClientOptions
@@ -118,15 +119,7 @@ namespace VaultStaging.Commands
                     default: connecting = VaultClient.ConnectWithPasswordAsync(baseUri, UserNameOf(Credential), Credential.Password, options, CallContext); break;
                 }
                 client = Await(connecting);
-            }
-            catch (VaultException e)
-            {
-                ThrowFailure(e, Vault);
-            }
-            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException();
-            }
+            }, terminating: true);
 
             var connection = new VaultConnection(client)
             {
@@ -143,8 +136,8 @@ namespace VaultStaging.Commands
                 ProxyUserName = client.Options.Proxy.DescribeUser(),
                 ConnectedAt = DateTime.Now,
             };
-            VaultConnection previous = RunspaceConnections.Default;
-            RunspaceConnections.Default = connection;
+            VaultConnection previous = RunspaceStore.Current.DefaultConnection;
+            RunspaceStore.Current.DefaultConnection = connection;
             WriteVerbose($"Connected to {connection.Vault} as {connection} (proxy: {connection.Proxy}); this is now the session's default connection.");
             if (previous != null && !previous.HandedOut && previous.IsConnected)
             {

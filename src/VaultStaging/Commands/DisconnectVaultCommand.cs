@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Commands
@@ -19,28 +20,20 @@ namespace VaultStaging.Commands
 
         protected override void ProcessRecord()
         {
-            VaultConnection connection = Connection ?? RunspaceConnections.Default;
+            VaultConnection connection = Connection ?? RunspaceStore.Current.DefaultConnection;
             if (connection == null)
             {
                 WriteVerbose("Not connected; nothing to disconnect.");
                 return;
             }
-            if (ReferenceEquals(connection, RunspaceConnections.Default)) RunspaceConnections.Default = null;
+            if (ReferenceEquals(connection, RunspaceStore.Current.DefaultConnection)) RunspaceStore.Current.DefaultConnection = null;
             if (!connection.IsConnected) return;
-            try
+            // The connection is forgotten either way; should the call fail, the session expires on its own.
+            RunFor(connection, () =>
             {
                 Await(connection.Client.DisconnectAsync(CallContext));
                 WriteVerbose($"Disconnected {connection}.");
-            }
-            catch (VaultException e)
-            {
-                // The connection is forgotten either way; the session expires on its own.
-                WriteFailure(e, connection);
-            }
-            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException();
-            }
+            });
         }
     }
 }

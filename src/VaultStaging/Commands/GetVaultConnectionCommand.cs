@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using VaultStaging.Host;
 
 namespace VaultStaging.Commands
 {
@@ -14,7 +15,7 @@ namespace VaultStaging.Commands
 
         protected override void ProcessRecord()
         {
-            VaultConnection connection = Connection ?? RunspaceConnections.Default;
+            VaultConnection connection = Connection ?? RunspaceStore.Current.DefaultConnection;
             if (connection != null)
             {
                 connection.HandedOut = true;

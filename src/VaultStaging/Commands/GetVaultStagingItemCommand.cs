@@ -63,6 +63,8 @@ namespace VaultStaging.Commands
             bool read = false;
             try
             {
+                // Read on this thread, page by page, as the pipeline takes the items: Select-Object -First stops the
+                // listing before its next page, and nothing is left running after the command.
                 foreach (StagingItem item in Client.ListItems(path, Recurse, CallContext))
                 {
                     read = true;

@@ -29,11 +29,7 @@ namespace VaultStaging.Commands
         /// <summary>A listing that fails cannot go on: a terminating error.</summary>
         void List() => RunFor(null, () =>
         {
-            foreach (UploadSession session in Client.ListUploadSessions(CallContext))
-            {
-                FlushMessages();
-                WriteSession(session);
-            }
+            foreach (UploadSession session in Await(Client.ListUploadSessionsAsync(CallContext))) WriteSession(session);
         }, terminating: true);
 
         /// <summary>One id that fails does not stop the others.</summary>

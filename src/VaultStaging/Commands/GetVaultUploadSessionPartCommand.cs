@@ -17,15 +17,7 @@ namespace VaultStaging.Commands
         {
             foreach (string id in Id)
             {
-                RunFor(id, () =>
-                {
-                    foreach (UploadSessionPart part in Client.ListUploadSessionParts(id, CallContext))
-                    {
-                        FlushMessages();
-                        WriteObject(part);
-                    }
-                    FlushMessages();
-                });
+                RunFor(id, () => WriteObject(Await(Client.ListUploadSessionPartsAsync(id, CallContext)), true));
             }
         }
     }

@@ -120,16 +120,15 @@ namespace VaultStaging.Commands
                 throw new VaultInputException("Path", $"{folder} is a folder. Add -Recurse to download it with everything in it.");
             if (!_destinationIsFolder && File.Exists(_destination))
                 throw new VaultInputException("Destination", $"'{Destination}' is a file; give a folder to download {folder} into.");
-            foreach (StagingItem item in Client.ListItems(folder, true, CallContext))
+            Runner.Stream<StagingItem>((ctx, onItem, _) => Client.ListItemsAsync(folder, true, onItem, ctx), item =>
             {
-                FlushMessages();
                 string relative = StagingPath.RelativeTo(item.Path, folder);
-                if (string.IsNullOrEmpty(relative)) continue;
+                if (string.IsNullOrEmpty(relative)) return;
                 // The filters apply to the one listing already made: no call more.
                 if (Filter.LeavesOut(relative, item.IsFolder))
                 {
                     _leftOut.Add(item.Path);
-                    continue;
+                    return;
                 }
                 try
                 {
@@ -144,7 +143,7 @@ namespace VaultStaging.Commands
                 {
                     WriteFailure(e, item.Path);
                 }
-            }
+            });
         }
 
         void Add(StagingItem item, string local)

@@ -1,10 +1,10 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Commands
@@ -20,19 +20,7 @@ namespace VaultStaging.Commands
         protected void WriteItem(StagingItem item)
         {
             if (item.AdditionalFields == null || item.AdditionalFields.Count == 0) WriteObject(item);
-            else WriteObject(Shown(item));
-        }
-
-        /// <summary>An item as PowerShell shows it, cmdlet or drive: the fields Vault added after this version as note properties.</summary>
-        internal static PSObject Shown(StagingItem item)
-        {
-            PSObject wrapped = PSObject.AsPSObject(item);
-            if (item.AdditionalFields == null) return wrapped;
-            foreach (KeyValuePair<string, object> field in item.AdditionalFields)
-            {
-                if (wrapped.Properties[field.Key] == null) wrapped.Properties.Add(new PSNoteProperty(field.Key, field.Value));
-            }
-            return wrapped;
+            else WriteObject(ItemView.Shown(item));
         }
 
         /// <summary>The item at <paramref name="path"/>, or an ItemNotFound error naming it (one listing call).</summary>
@@ -67,25 +55,16 @@ namespace VaultStaging.Commands
         protected void WaitForJobs(IReadOnlyCollection<VaultJob> jobs, TimeSpan? timeout, Action<VaultJob, Exception> onDone)
         {
             if (jobs.Count == 0) return;
-            var ended = new ConcurrentQueue<KeyValuePair<VaultJob, Exception>>();
-            VaultCallContext ctx = CallContext;
-            Task[] waits = jobs.Select(job => Client.WaitForJobAsync(job, timeout, j => ctx.Verbose($"{JobText(j)}: {j.Status}."), ctx)
-                    .ContinueWith(t => ended.Enqueue(new KeyValuePair<VaultJob, Exception>(job, t.IsFaulted ? t.Exception.GetBaseException() : t.IsCanceled ? new OperationCanceledException() : null)),
-                        TaskContinuationOptions.ExecuteSynchronously))
-                .ToArray();
-            Task all = Task.WhenAll(waits);
-            bool done;
-            do
-            {
-                done = ((IAsyncResult)all).AsyncWaitHandle.WaitOne(50);
-                FlushMessages();
-                while (ended.TryDequeue(out KeyValuePair<VaultJob, Exception> end))
+            Runner.Stream<KeyValuePair<VaultJob, Exception>>((ctx, ended, _) => Task.WhenAll(jobs.Select(job =>
+                    Client.WaitForJobAsync(job, timeout, j => ctx.Verbose($"{JobText(j)}: {j.Status}."), ctx)
+                        .ContinueWith(t => ended(new KeyValuePair<VaultJob, Exception>(job, t.IsFaulted ? t.Exception.GetBaseException() : t.IsCanceled ? new OperationCanceledException() : null)),
+                            TaskContinuationOptions.ExecuteSynchronously))),
+                end =>
                 {
                     if (end.Value is OperationCanceledException && StopToken.IsCancellationRequested) throw new PipelineStoppedException();
                     if (end.Value != null && !(end.Value is VaultException)) ExceptionDispatchInfo.Capture(end.Value).Throw();
                     onDone(end.Key, end.Value);
-                }
-            } while (!done);
+                });
         }
 
         /// <summary>The start of a sentence about a job: "Move /a.txt to /b/a.txt: job 101002", or "Job 101002".</summary>

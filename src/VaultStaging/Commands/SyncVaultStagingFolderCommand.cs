@@ -87,7 +87,7 @@ namespace VaultStaging.Commands
                         throw new VaultException(VaultFailureKind.Vault, "ItemNotFound", $"There is no folder {staging} on the staging server; nothing was made or changed locally.", "Check the path with Get-VaultStagingItem.");
                     rootExists = root != null;
                     if (root != null)
-                        foreach (StagingItem item in Client.ListItems(staging, true, CallContext)) remoteTree.Add(item);
+                        Runner.Stream<StagingItem>((ctx, onItem, _) => Client.ListItemsAsync(staging, true, onItem, ctx), remoteTree.Add);
                 }
                 finally
                 {

@@ -51,8 +51,10 @@ namespace VaultStaging.Commands
             Task run = Task.Run(probe.RunAsync);
             try
             {
-                while (!((IAsyncResult)run).AsyncWaitHandle.WaitOne(50)) Write(checks);
-                Write(checks);
+                // Each check is written as it ends, through the one runner (messages, Ctrl+C).
+                Runner.Serve((int ms, out VaultConnectionCheck check) =>
+                        checks.TryDequeue(out check) || (((IAsyncResult)run).AsyncWaitHandle.WaitOne(ms) && checks.TryDequeue(out check)),
+                    () => run.IsCompleted && checks.IsEmpty, WriteObject);
                 run.GetAwaiter().GetResult();
             }
             catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
@@ -74,12 +76,6 @@ namespace VaultStaging.Commands
                     catch (Exception) { }
                 }
             }
-        }
-
-        void Write(ConcurrentQueue<VaultConnectionCheck> checks)
-        {
-            FlushMessages();
-            while (checks.TryDequeue(out VaultConnectionCheck check)) WriteObject(check);
         }
     }
 }

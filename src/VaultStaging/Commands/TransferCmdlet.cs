@@ -1,10 +1,10 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using VaultStaging.Host;
 using VaultStaging.Transfer;
 using VaultStaging.Vault;
 
@@ -19,7 +19,6 @@ namespace VaultStaging.Commands
     /// </summary>
     public abstract class TransferCmdlet : VaultConnectedCmdlet, ITransferHost
     {
-        readonly ConcurrentQueue<Confirmation> _confirmations = new ConcurrentQueue<Confirmation>();
         NameFilter _filter;
 
         /// <summary>Only files whose name matches one of these wildcard patterns (case ignored); folders are still walked.</summary>
@@ -40,7 +39,7 @@ namespace VaultStaging.Commands
         protected override BandwidthLimiter MakeLimiter() => MaximumBytesPerSecond > 0 ? new BandwidthLimiter(MaximumBytesPerSecond) : null;
 
         /// <summary>-Include and -Exclude as PowerShell matches names: WildcardPattern, ignoring case.</summary>
-        protected NameFilter Filter => _filter ?? (_filter = new NameFilter(Matchers(Include), Matchers(Exclude), DescribeFilter()));
+        internal NameFilter Filter => _filter ?? (_filter = new NameFilter(Matchers(Include), Matchers(Exclude), DescribeFilter()));
 
         static IEnumerable<Func<string, bool>> Matchers(string[] patterns) =>
             (patterns ?? new string[0]).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).Select(w => (Func<string, bool>)w.IsMatch).ToList();
@@ -69,7 +68,7 @@ namespace VaultStaging.Commands
         }
 
         /// <summary>What a walk of a local tree met: a link not followed (verbose), a loop (warning), a folder it could not list (an error for that folder).</summary>
-        protected void WriteTreeNotes(LocalTree tree)
+        internal void WriteTreeNotes(LocalTree tree)
         {
             foreach (LocalTreeNote note in tree.Notes)
             {
@@ -79,38 +78,9 @@ namespace VaultStaging.Commands
             }
         }
 
-        sealed class Confirmation
-        {
-            public string Target;
-            public string Action;
-            public TaskCompletionSource<bool> Answer;
-        }
-
-        /// <summary>Asked from a pool thread; answered by <see cref="AnswerConfirmations"/> on the pipeline thread.</summary>
-        public Task<bool> ConfirmAsync(string target, string action, CancellationToken cancellationToken)
-        {
-            var c = new Confirmation { Target = target, Action = action, Answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously) };
-            cancellationToken.Register(() => c.Answer.TrySetCanceled());
-            _confirmations.Enqueue(c);
-            return c.Answer.Task;
-        }
-
-        void AnswerConfirmations()
-        {
-            while (_confirmations.TryDequeue(out Confirmation c))
-            {
-                if (c.Answer.Task.IsCompleted) continue;
-                try
-                {
-                    c.Answer.TrySetResult(ShouldProcess(c.Target, c.Action));
-                }
-                catch (Exception e)
-                {
-                    c.Answer.TrySetException(e);
-                    throw;
-                }
-            }
-        }
+        /// <summary>Asked from a pool thread; answered on the pipeline thread by the runner.</summary>
+        public Task<bool> ConfirmAsync(string target, string action, CancellationToken cancellationToken) =>
+            Runner.ConfirmAsync(target, action, cancellationToken);
 
         /// <summary>
         /// Writes a run's outcomes as they come (<paramref name="write"/>), with progress and messages between
@@ -125,15 +95,8 @@ namespace VaultStaging.Commands
             bool completed = false;
             try
             {
-                while (!run.IsDone)
-                {
-                    bool got = run.TryTake(TimeSpan.FromMilliseconds(100), out TransferOutcome<TItem, TResult> outcome);
-                    FlushMessages();
-                    AnswerConfirmations();
-                    if (got) write(outcome);
-                    display?.Show();
-                }
-                FlushMessages();
+                Runner.Serve((int ms, out TransferOutcome<TItem, TResult> outcome) => run.TryTake(TimeSpan.FromMilliseconds(ms), out outcome),
+                    () => run.IsDone, write, () => display?.Show());
                 completed = true;
             }
             finally

@@ -1,8 +1,8 @@
 using System;
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Commands
@@ -12,29 +12,21 @@ namespace VaultStaging.Commands
     /// from the client (which may come from pool threads) are written from the pipeline thread, and
     /// failures become ErrorRecords whose id is Vault's error type.
     /// </summary>
-    public abstract class VaultCmdlet : PSCmdlet, IDisposable
+    public abstract class VaultCmdlet : PSCmdlet, IDisposable, IPipeline
     {
         readonly CancellationTokenSource _stopping = new CancellationTokenSource();
-        readonly ConcurrentQueue<QueuedMessage> _messages = new ConcurrentQueue<QueuedMessage>();
+        CallRunner _runner;
         VaultCallContext _callContext;
 
-        enum MessageKind { Verbose, Debug, Warning }
-
-        struct QueuedMessage
-        {
-            public MessageKind Kind;
-            public string Text;
-        }
-
         /// <summary>
-        /// The token and message sinks handed to the client for this invocation. A stream nobody will see gets
-        /// no sink, so the client does not build its lines (debug lines are built for every HTTP call).
+        /// This invocation's one runner (<see cref="CallRunner"/>). A stream nobody will see gets no sink, so the
+        /// client does not build its lines (debug lines are built for every HTTP call).
         /// </summary>
-        protected VaultCallContext CallContext => _callContext ?? (_callContext = new VaultCallContext(
-            _stopping.Token,
-            Wants("Verbose", "VerbosePreference") ? text => _messages.Enqueue(new QueuedMessage { Kind = MessageKind.Verbose, Text = text }) : (Action<string>)null,
-            Wants("Debug", "DebugPreference") ? text => _messages.Enqueue(new QueuedMessage { Kind = MessageKind.Debug, Text = text }) : (Action<string>)null,
-            text => _messages.Enqueue(new QueuedMessage { Kind = MessageKind.Warning, Text = text })).WithLimiter(MakeLimiter()));
+        internal CallRunner Runner => _runner ?? (_runner = new CallRunner(this, _stopping.Token, RunspaceStore.Current,
+            Wants("Verbose", "VerbosePreference"), Wants("Debug", "DebugPreference")));
+
+        /// <summary>The token and message sinks handed to the client for this invocation.</summary>
+        protected VaultCallContext CallContext => _callContext ?? (_callContext = Runner.Context.WithLimiter(MakeLimiter()));
 
         /// <summary>The command's bandwidth cap, made once with the call context (the transfer cmdlets' -MaximumBytesPerSecond).</summary>
         protected virtual BandwidthLimiter MakeLimiter() => null;
@@ -56,153 +48,43 @@ namespace VaultStaging.Commands
         protected override void StopProcessing() => _stopping.Cancel();
 
         /// <summary>Writes the queued verbose and debug lines. Only on the pipeline thread.</summary>
-        protected void FlushMessages()
-        {
-            while (_messages.TryDequeue(out QueuedMessage m))
-            {
-                switch (m.Kind)
-                {
-                    case MessageKind.Debug: WriteDebug(m.Text); break;
-                    case MessageKind.Warning: WriteWarning(m.Text); break;
-                    default: WriteVerbose(m.Text); break;
-                }
-            }
-        }
+        protected void FlushMessages() => _runner?.Flush();
 
         /// <summary>Waits for a client call on the pipeline thread, writing its messages while it runs.</summary>
-        protected T Await<T>(Task<T> task)
-        {
-            PumpUntilDone(task);
-            return task.GetAwaiter().GetResult();
-        }
+        protected T Await<T>(Task<T> task) => Runner.Wait(task);
 
-        protected void Await(Task task)
-        {
-            PumpUntilDone(task);
-            task.GetAwaiter().GetResult();
-        }
-
-        void PumpUntilDone(Task task)
-        {
-            while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(50)) FlushMessages();
-            FlushMessages();
-        }
+        protected void Await(Task task) => Runner.Wait(task);
 
         /// <summary>A failure for one input: the command goes on with the next.</summary>
         protected void WriteFailure(Exception e, object target)
         {
             FlushMessages();
-            WriteError(ToErrorRecord(e, target));
+            WriteError(Failures.ToErrorRecord(e, target));
         }
 
         /// <summary>A failure that ends the command.</summary>
         protected void ThrowFailure(Exception e, object target)
         {
             FlushMessages();
-            ThrowTerminatingError(ToErrorRecord(e, target));
+            ThrowTerminatingError(Failures.ToErrorRecord(e, target));
         }
 
         /// <summary>
-        /// Runs one piece of work for <paramref name="target"/>: a Vault failure becomes an error about that
-        /// target (terminating when the whole command cannot go on), Ctrl+C stops the pipeline quietly.
+        /// Runs one piece of work for <paramref name="target"/> in the one guard (<see cref="Failures.Guard"/>): a
+        /// Vault failure becomes an error about that target (terminating when the whole command cannot go on),
+        /// Ctrl+C stops the pipeline quietly.
         /// </summary>
-        protected void RunFor(object target, Action work, bool terminating = false)
-        {
-            try
-            {
-                work();
-                FlushMessages();
-            }
-            catch (VaultException e)
+        protected void RunFor(object target, Action work, bool terminating = false) =>
+            Failures.Guard(() => { work(); FlushMessages(); return true; }, () => StopToken.IsCancellationRequested, e =>
             {
                 if (terminating) ThrowFailure(e, target);
                 WriteFailure(e, target);
-            }
-            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException();
-            }
-        }
+            });
 
-        internal static ErrorRecord ToErrorRecord(Exception e, object target)
+        public void Dispose()
         {
-            if (e is VaultException vault)
-            {
-                var record = new ErrorRecord(vault, vault.ErrorType, CategoryOf(vault), target);
-                string message = vault.Message;
-                // Bad input names the parameter, so the user knows what to fix without reading the call.
-                if (vault is VaultInputException input && input.ParameterName != null
-                    && message.IndexOf("-" + input.ParameterName, StringComparison.OrdinalIgnoreCase) < 0)
-                    message = "-" + input.ParameterName + ": " + message;
-                if (!string.IsNullOrEmpty(vault.Hint)) message += " " + vault.Hint;
-                // What Veeva support asks for; kept on the error so nobody has to rerun with -Verbose to find it.
-                if (!string.IsNullOrEmpty(vault.ExecutionId)) message += $" (Vault execution id {vault.ExecutionId}.)";
-                // The hint goes into the message itself: Windows PowerShell never shows RecommendedAction, and
-                // PowerShell 7 would show it twice.
-                record.ErrorDetails = new ErrorDetails(message);
-                return record;
-            }
-            return new ErrorRecord(e, "VaultStagingError", ErrorCategory.NotSpecified, target);
+            _runner?.Dispose();
+            _stopping.Dispose();
         }
-
-        internal static ErrorCategory CategoryOf(VaultException e)
-        {
-            switch (e.ErrorType)
-            {
-                case "INVALID_SESSION_ID":
-                case "USERNAME_OR_PASSWORD_INCORRECT":
-                case "AUTHENTICATION_FAILED":
-                case "NO_PASSWORD_PROVIDED":
-                case "INACTIVE_USER":
-                case "USER_LOCKED_OUT":
-                case "PASSWORD_CHANGE_REQUIRED":
-                case "PROXY_AUTHENTICATION_REQUIRED":
-                    return ErrorCategory.AuthenticationError;
-                case "INSUFFICIENT_ACCESS":
-                case "FOLDER_UNREADABLE":
-                    return ErrorCategory.PermissionDenied;
-                case "WRONG_VAULT": return ErrorCategory.SecurityError;
-                case "INVALID_DATA":
-                case "PARAMETER_REQUIRED":
-                case "MALFORMED_URL":
-                case "ATTRIBUTE_NOT_SUPPORTED":
-                case "INVALID_FILTER":
-                case "InvalidArgument":
-                    return ErrorCategory.InvalidArgument;
-                case "OPERATION_NOT_ALLOWED":
-                case "CONFIGURATION_MODE_ENABLED":
-                case "METHOD_NOT_SUPPORTED":
-                    return ErrorCategory.InvalidOperation;
-                case "RACE_CONDITION":
-                case "OPERATION_IN_PROGRESS":
-                case "FILE_IN_USE":
-                    return ErrorCategory.ResourceBusy;
-                case "API_LIMIT_EXCEEDED":
-                case "EXCEEDS_FILE_MAX_SIZE":
-                    return ErrorCategory.LimitsExceeded;
-                case "ITEM_NAME_EXISTS":
-                case "SYNC_CONFLICT":
-                    return ErrorCategory.ResourceExists;
-                case "USER_NOT_FOUND": return ErrorCategory.ObjectNotFound;
-                case "ItemNotFound":
-                case "PathNotFound":
-                case "DriveNotFound":
-                    return ErrorCategory.ObjectNotFound;
-                case "FILE_MD5_MISMATCH":
-                case "PART_MD5_MISMATCH":
-                case "NOT_STAGED":
-                    return ErrorCategory.InvalidResult;
-                case "FolderNotEmpty":
-                case "PATH_NOT_SUPPORTED_HERE":
-                    return ErrorCategory.InvalidOperation;
-                case "NotConnected": return ErrorCategory.ConnectionError;
-                case "TIMEOUT": return ErrorCategory.OperationTimeout;
-                case "TRANSPORT_ERROR": return ErrorCategory.ConnectionError;
-                case "HTTP_ERROR": return ErrorCategory.ProtocolError;
-            }
-            return e.Kind == VaultFailureKind.Input ? ErrorCategory.InvalidArgument : ErrorCategory.NotSpecified;
-        }
-
-        public void Dispose() => _stopping.Dispose();
     }
 }

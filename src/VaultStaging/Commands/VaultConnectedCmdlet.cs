@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using VaultStaging.Provider;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Commands
@@ -30,7 +30,7 @@ namespace VaultStaging.Commands
 
         protected override void BeginProcessing()
         {
-            VaultConnection connection = Connection ?? RunspaceConnections.Default;
+            VaultConnection connection = Connection ?? RunspaceStore.Current.DefaultConnection;
             if (connection == null)
             {
                 // Without a default connection, a path on a drive made with -Connection still says where to go.
@@ -38,7 +38,7 @@ namespace VaultStaging.Commands
                 {
                     try
                     {
-                        if (DrivePaths.TryResolve(this, given, out VaultConnection drive, out _)) { connection = drive; break; }
+                        if (DrivePaths.TryResolve(SessionState, given, out VaultConnection drive, out _)) { connection = drive; break; }
                     }
                     catch (VaultException e)
                     {
@@ -70,7 +70,7 @@ namespace VaultStaging.Commands
         /// </summary>
         protected string StagingPathOf(string given, string parameterName)
         {
-            if (given == null || !DrivePaths.TryResolve(this, given, out VaultConnection drive, out string staging))
+            if (given == null || !DrivePaths.TryResolve(SessionState, given, out VaultConnection drive, out string staging))
             {
                 _connectionSettled = true;
                 return given;

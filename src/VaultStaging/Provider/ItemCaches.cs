@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Provider
@@ -124,71 +122,5 @@ namespace VaultStaging.Provider
                     siblings.RemoveAll(i => i.Path == path);
             }
         }
-    }
-
-    /// <summary>
-    /// A few seconds of memory per connection for "what is at this path", for the provider calls that come
-    /// without a command of ours to keep it in (<see cref="VaultCommandScope"/>): tab completion, which asks at
-    /// every key press, Set-Location and Resolve-Path. Listings themselves (Get-ChildItem) always go to Vault.
-    /// An entry holds only while nothing that may change what is staged went through its connection
-    /// (<see cref="VaultClient.ChangeMark"/>: Send-VaultFile, Remove-VaultStagingItem, a drive's New-Item, a
-    /// job's status read), so what this runspace changed is never answered from before the change.
-    /// </summary>
-    internal static class ShortCache
-    {
-        static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(3);
-
-        /// <summary>How many items of one listing are remembered (the first ones: what tab completion offers).</summary>
-        internal const int MaxRememberedOfListing = 1000;
-        const int MaxEntries = 10000;
-
-        sealed class Entries
-        {
-            public readonly Dictionary<string, (StagingItem Item, long Stamp, long Mark)> Map = new Dictionary<string, (StagingItem, long, long)>(StringComparer.Ordinal);
-        }
-
-        static readonly ConditionalWeakTable<VaultClient, Entries> Table = new ConditionalWeakTable<VaultClient, Entries>();
-
-        static long Now => Stopwatch.GetTimestamp();
-        static long LifetimeTicks => (long)(Lifetime.TotalSeconds * Stopwatch.Frequency);
-
-        /// <summary>What was at <paramref name="path"/> a moment ago (<paramref name="item"/> null: nothing).</summary>
-        public static bool TryGet(VaultClient client, string path, out StagingItem item)
-        {
-            item = null;
-            if (!Table.TryGetValue(client, out Entries entries)) return false;
-            lock (entries.Map)
-            {
-                if (!entries.Map.TryGetValue(path, out var entry)) return false;
-                if (Now - entry.Stamp > LifetimeTicks || entry.Mark != client.ChangeMark)
-                {
-                    entries.Map.Remove(path);
-                    return false;
-                }
-                item = entry.Item;
-                return true;
-            }
-        }
-
-        /// <summary>Remembers what a call that started at change mark <paramref name="mark"/> found at <paramref name="path"/>.</summary>
-        public static void Put(VaultClient client, string path, StagingItem item, long mark)
-        {
-            if (mark != client.ChangeMark) return; // something may have changed while it was asked
-            Entries entries = Table.GetValue(client, _ => new Entries());
-            lock (entries.Map)
-            {
-                if (entries.Map.Count >= MaxEntries) Prune(entries);
-                if (entries.Map.Count < MaxEntries) entries.Map[path] = (item, Now, mark);
-            }
-        }
-
-        static void Prune(Entries entries)
-        {
-            long now = Now, life = LifetimeTicks;
-            var old = new List<string>();
-            foreach (var pair in entries.Map) if (now - pair.Value.Stamp > life) old.Add(pair.Key);
-            foreach (string key in old) entries.Map.Remove(key);
-        }
-
     }
 }

@@ -1,29 +1,12 @@
 using System.Management.Automation;
-using VaultStaging.Commands;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Provider
 {
-    /// <summary>The provider's own error records (Vault's failures go through VaultCmdlet.ToErrorRecord, as for the cmdlets).</summary>
+    /// <summary>The provider's own error records (Vault's failures go through Failures.ForProvider, as the cmdlets' through Failures.ToErrorRecord).</summary>
     internal static class Errors
     {
-        /// <summary>
-        /// A Vault failure as an error record, with the same id, category and message (with its hint) as the
-        /// cmdlets give. Its exception carries the record itself, so the record survives the places where
-        /// PowerShell rethrows only a provider error's exception.
-        /// </summary>
-        public static ErrorRecord From(VaultException e, object target)
-        {
-            ErrorRecord plain = VaultCmdlet.ToErrorRecord(e, target);
-            var carrier = new VaultProviderException(e);
-            var record = new ErrorRecord(carrier, plain.FullyQualifiedErrorId, plain.CategoryInfo.Category, target)
-            {
-                ErrorDetails = plain.ErrorDetails,
-            };
-            carrier.Record = record;
-            return record;
-        }
-
         /// <summary>Nothing at the path: PowerShell's own ItemNotFoundException, id PathNotFound.</summary>
         public static ErrorRecord NotFound(string path, string message = null) =>
             new ErrorRecord(new ItemNotFoundException(message ?? $"Cannot find path '{path}' because it does not exist."),
@@ -72,21 +55,5 @@ namespace VaultStaging.Provider
             carrier.Record = record;
             return record;
         }
-    }
-}
-
-namespace VaultStaging.Provider
-{
-    /// <summary>A Vault failure raised by the provider; <see cref="ErrorRecord"/> is the record <see cref="Errors.From"/> made.</summary>
-    public sealed class VaultProviderException : ProviderInvocationException
-    {
-        internal VaultProviderException(VaultException inner) : base(inner.Message, inner) { }
-
-        internal ErrorRecord Record { get; set; }
-
-        public override ErrorRecord ErrorRecord => Record ?? base.ErrorRecord;
-
-        /// <summary>The message with what to do about it, as the error shows it.</summary>
-        public override string Message => Record?.ErrorDetails?.Message ?? base.Message;
     }
 }

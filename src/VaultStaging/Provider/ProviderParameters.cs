@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using System.Text;
-using VaultStaging.Commands;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Provider

@@ -7,6 +7,7 @@ using System.Management.Automation.Provider;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Provider
@@ -24,9 +25,9 @@ namespace VaultStaging.Provider
         readonly bool _raw;
         bool _rawDone;
 
-        public StagingContentReader(CallPump pump, VaultClient client, string path, long size, Encoding encoding, bool raw)
+        public StagingContentReader(CallRunner runner, VaultClient client, string path, long size, Encoding encoding, bool raw)
         {
-            _bytes = new RangeReadStream(pump, client, path, size);
+            _bytes = new RangeReadStream(runner, client, path, size);
             _text = new StreamReader(_bytes, encoding, detectEncodingFromByteOrderMarks: true, bufferSize: 65536);
             _raw = raw;
         }
@@ -71,7 +72,7 @@ namespace VaultStaging.Provider
         const int FirstRange = 256 * 1024;
         const int LargestRange = 8 * 1024 * 1024;
 
-        readonly CallPump _pump;
+        readonly CallRunner _runner;
         readonly VaultClient _client;
         readonly string _path;
         readonly long _size;
@@ -82,9 +83,9 @@ namespace VaultStaging.Provider
         int _position;
         Task<byte[]> _ahead;
 
-        public RangeReadStream(CallPump pump, VaultClient client, string path, long size)
+        public RangeReadStream(CallRunner runner, VaultClient client, string path, long size)
         {
-            _pump = pump;
+            _runner = runner;
             _client = client;
             _path = path;
             _size = size;
@@ -108,7 +109,7 @@ namespace VaultStaging.Provider
             }
             Task<byte[]> current = _ahead;
             _ahead = null;
-            _buffer = _pump.Wait(current);
+            _buffer = _runner.Wait(current);
             _position = 0;
             if (_next < _size) _ahead = Fetch();
             return _buffer.Length > 0;
@@ -120,8 +121,8 @@ namespace VaultStaging.Provider
             int length = (int)Math.Min(_rangeSize, _size - offset);
             _next += length;
             _rangeSize = Math.Min(_rangeSize * 2, LargestRange);
-            var stop = CancellationTokenSource.CreateLinkedTokenSource(_pump.Context.CancellationToken, _closed.Token);
-            VaultCallContext ctx = _pump.Context.WithCancellation(stop.Token);
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(_runner.Context.CancellationToken, _closed.Token);
+            VaultCallContext ctx = _runner.Context.WithCancellation(stop.Token);
             return Task.Run(async () =>
             {
                 using (stop)

@@ -45,7 +45,7 @@ namespace VaultStaging.Provider
                 throw Exists(t, staging, there, there.IsFolder ? "New-Item -Force returns the existing folder." : "Remove the file first, or choose another name.");
             }
             EnsureParent(t, StagingPath.ParentOf(staging), "New-Item -ItemType Directory -Force makes the missing folders too.");
-            Pump.Run(ctx => t.Client.CreateFolderAsync(staging, ctx));
+            Runner.Run(ctx => t.Client.CreateFolderAsync(staging, ctx));
             return StagingItem.Folder(staging);
         }
 
@@ -70,7 +70,7 @@ namespace VaultStaging.Provider
         {
             try
             {
-                StagingItem listed = Pump.Run(ctx => t.Client.GetItemAsync(staging, ctx));
+                StagingItem listed = Runner.Run(ctx => t.Client.GetItemAsync(staging, ctx));
                 if (listed != null && !listed.IsFolder) item.ModifiedDate = listed.ModifiedDate;
             }
             catch (VaultException e)
@@ -89,7 +89,7 @@ namespace VaultStaging.Provider
             if (Force && !IsFolder(t, parent))
             {
                 var maker = new FolderMaker(t.Client);
-                Pump.Run(ctx => maker.EnsureAsync(parent, ctx));
+                Runner.Run(ctx => maker.EnsureAsync(parent, ctx));
             }
             else
             {
@@ -104,7 +104,7 @@ namespace VaultStaging.Provider
                 throw Errors.Refused("EXCEEDS_FILE_MAX_SIZE",
                     $"{t.PathOf(staging)} would be {length:N0} bytes; a Vault drive writes files of at most {VaultClient.MaxDirectFileSize:N0} bytes.",
                     "Use Send-VaultFile for larger files: it uploads them in parts.");
-            StagingItem item = Pump.Run(async ctx => (await DirectUpload.SendAsync(t.Client, staging, length,
+            StagingItem item = Runner.Run(async ctx => (await DirectUpload.SendAsync(t.Client, staging, length,
                 () => new MemoryStream(bytes, 0, length, writable: false), overwrite, null, ctx).ConfigureAwait(false)).Item);
             item.Name = StagingPath.NameOf(staging); // the client already gives the path in the form asked for
             return item;
@@ -140,7 +140,7 @@ namespace VaultStaging.Provider
                 return;
             }
             if (!ShouldProcess(t.PathOf(t.Staging), item.IsFolder ? "Remove folder" : "Remove file")) return;
-            VaultJob job = Pump.Run(ctx => t.Client.DeleteItemAsync(t.Staging, item.IsFolder && recurse, ctx));
+            VaultJob job = Runner.Run(ctx => t.Client.DeleteItemAsync(t.Staging, item.IsFolder && recurse, ctx));
             try
             {
                 WaitForJob(t, job, "Remove-Item " + t.PathOf(t.Staging));
@@ -163,10 +163,10 @@ namespace VaultStaging.Provider
                 return;
             }
             string target = StagingPath.Combine(StagingPath.ParentOf(t.Staging), name);
-            Pump.Run(ctx => TakenName.RefuseIfTakenAsync(t.Client, t.Staging, target, "renamed",
+            Runner.Run(ctx => TakenName.RefuseIfTakenAsync(t.Client, t.Staging, target, "renamed",
                 "Choose another name, or rename or remove the item that is there first.", ctx, t.PathOf));
             if (!ShouldProcess($"Item: {t.PathOf(t.Staging)} Destination: {t.PathOf(target)}", "Rename Item")) return;
-            VaultJob job = Pump.Run(ctx => t.Client.MoveItemAsync(t.Staging, null, name, ctx));
+            VaultJob job = Runner.Run(ctx => t.Client.MoveItemAsync(t.Staging, null, name, ctx));
             try
             {
                 WaitForJob(t, job, "Rename-Item " + t.PathOf(t.Staging));
@@ -223,10 +223,10 @@ namespace VaultStaging.Provider
                 throw Errors.Refused("OPERATION_NOT_ALLOWED", $"{path} cannot be moved into itself.", "");
             // Into a folder: the name may be taken there (a new path was looked up above and is free).
             if (there != null)
-                Pump.Run(ctx => TakenName.RefuseIfTakenAsync(from.Client, from.Staging, target, "moved",
+                Runner.Run(ctx => TakenName.RefuseIfTakenAsync(from.Client, from.Staging, target, "moved",
                     "Move it under another name (Move-Item to the full new path), or move, rename or remove the item that is there first.", ctx, to.PathOf));
             if (!ShouldProcess($"Item: {from.PathOf(from.Staging)} Destination: {to.PathOf(target)}", "Move Item")) return;
-            VaultJob job = Pump.Run(ctx => from.Client.MoveItemAsync(from.Staging, newParent, newName, ctx));
+            VaultJob job = Runner.Run(ctx => from.Client.MoveItemAsync(from.Staging, newParent, newName, ctx));
             try
             {
                 WaitForJob(from, job, "Move-Item " + from.PathOf(from.Staging));
@@ -279,7 +279,7 @@ namespace VaultStaging.Provider
         /// <summary>Waits for a move or delete job; anything but SUCCESS is an error that names the job and its status.</summary>
         void WaitForJob(Target t, VaultJob job, string what)
         {
-            VaultJob done = Pump.Run(ctx => t.Client.WaitForJobAsync(job, null, j => ctx.Verbose($"{what}: Vault's job {j.JobId} is {j.Status}."), ctx));
+            VaultJob done = Runner.Run(ctx => t.Client.WaitForJobAsync(job, null, j => ctx.Verbose($"{what}: Vault's job {j.JobId} is {j.Status}."), ctx));
             if (!done.Succeeded)
                 throw done.Failure(
                     $"{what}: Vault's job {done.JobId} ended {done.Status ?? "without a status"}; nothing may have changed.",

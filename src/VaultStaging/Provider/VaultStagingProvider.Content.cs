@@ -23,7 +23,7 @@ namespace VaultStaging.Provider
             if (item.Size == null)
                 throw Errors.Refused("HTTP_ERROR", $"Vault listed {path} without its size, so it cannot be read in ranges.", "Download it with Receive-VaultFile.");
             var options = DynamicParameters as VaultContentReaderParameters;
-            return (IContentReader)new StagingContentReader(Pump, t.Client, t.Staging, item.Size.Value,
+            return (IContentReader)new StagingContentReader(Runner, t.Client, t.Staging, item.Size.Value,
                 options?.Encoding ?? new UTF8Encoding(false), options != null && options.Raw.IsPresent);
         });
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Provider
@@ -78,7 +79,7 @@ namespace VaultStaging.Provider
             {
                 if (item.Path == t.Staging) return; // a file's own path lists the file itself
                 if (deep && depth != uint.MaxValue && LevelBelow(item.Path, t.Staging) > depth) return;
-                if (remembered++ < ShortCache.MaxRememberedOfListing) ShortCache.Put(t.Client, item.Path, item, mark); // for tab completion next
+                if (remembered++ < ItemMemory.MaxRememberedOfListing) State.MemoryOf(t.Client).Put(item.Path, item, mark); // for tab completion next
                 if (!PassesFilter(item.Name) || (kinds != null && !kinds.Wants(item))) return;
                 WriteItem(t, item);
             }
@@ -87,7 +88,7 @@ namespace VaultStaging.Provider
                 foreach (StagingItem item in known) Take(item);
                 return;
             }
-            Pump.Stream((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, deep, onItem, ctx, firstItemShown: shown), Take);
+            Runner.Stream<StagingItem>((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, deep, onItem, ctx, firstItemShown: shown), Take);
         });
 
         /// <summary>How many folders down from <paramref name="folder"/> an item is (0: a direct child).</summary>
@@ -125,11 +126,11 @@ namespace VaultStaging.Provider
             var read = new List<StagingItem>();
             bool keep = listing != null && deep;
             long mark = t.Client.ChangeMark;
-            Pump.Stream((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, keep, onItem, ctx, firstItemShown: shown), item =>
+            Runner.Stream<StagingItem>((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, keep, onItem, ctx, firstItemShown: shown), item =>
             {
                 if (item.Path != t.Staging) read.Add(item);
             });
-            foreach (StagingItem item in read.Take(ShortCache.MaxRememberedOfListing)) ShortCache.Put(t.Client, item.Path, item, mark);
+            foreach (StagingItem item in read.Take(ItemMemory.MaxRememberedOfListing)) State.MemoryOf(t.Client).Put(item.Path, item, mark);
             if (listing == null) return read;
             if (keep) listing.AddTree(t.Staging, read);
             else listing.AddFolder(t.Staging, read);
@@ -143,7 +144,7 @@ namespace VaultStaging.Provider
             Target t = Resolve(path);
             Listing listing = (DynamicParameters as VaultCommandScope)?.Listings.For(t.Client);
             if (listing != null && listing.TryGetChildren(t.Staging, out IReadOnlyList<StagingItem> known)) return known.Count > 0;
-            return Pump.Run(ctx => t.Client.LookUpAsync(t.Staging, ctx)).HasChildren;
+            return Runner.Run(ctx => t.Client.LookUpAsync(t.Staging, ctx)).HasChildren;
         }, terminating: true);
     }
 }

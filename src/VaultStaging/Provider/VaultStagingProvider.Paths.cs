@@ -1,4 +1,5 @@
 using System;
+using VaultStaging.Host;
 
 namespace VaultStaging.Provider
 {

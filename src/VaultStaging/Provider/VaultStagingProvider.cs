@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Management.Automation.Provider;
 using System.Management.Automation.Runspaces;
 using System.Threading;
+using VaultStaging.Host;
 using VaultStaging.Vault;
 
 namespace VaultStaging.Provider
@@ -19,28 +20,31 @@ namespace VaultStaging.Provider
     [OutputType(typeof(StagingItem), ProviderCmdlet = ProviderCmdlet.GetChildItem)]
     [OutputType(typeof(StagingItem), ProviderCmdlet = ProviderCmdlet.GetItem)]
     [OutputType(typeof(StagingItem), ProviderCmdlet = ProviderCmdlet.NewItem)]
-    public sealed partial class VaultStagingProvider : NavigationCmdletProvider, IContentCmdletProvider
+    public sealed partial class VaultStagingProvider : NavigationCmdletProvider, IContentCmdletProvider, IPipeline
     {
         /// <summary>The provider's name (-PSProvider VaultStaging).</summary>
-        public const string ProviderName = "VaultStaging";
+        public const string ProviderName = DrivePaths.ProviderName;
 
         /// <summary>The drive every runspace gets, on its default connection.</summary>
         public const string DefaultDriveName = "Vault";
 
         readonly CancellationTokenSource _stop = new CancellationTokenSource();
         readonly Runspace _runspace = Runspace.DefaultRunspace;
-        CallPump _pump;
+        CallRunner _runner;
 
-        CallPump Pump => _pump ?? (_pump = new CallPump(this, _stop.Token, _runspace));
+        CallRunner Runner => _runner ?? (_runner = new CallRunner(this, _stop.Token, State));
+
+        /// <summary>What the module keeps for the runspace this provider call runs in.</summary>
+        RunspaceStore State => RunspaceStore.Of(_runspace);
 
         /// <summary>
         /// Ctrl+C: this instance's call, and every other provider call waiting on Vault in this runspace, is
-        /// cancelled (see RunspaceCalls; the pump also watches Stopping).
+        /// cancelled (see RunspaceStore.AddCall; the runner also watches Stopping).
         /// </summary>
         protected override void StopProcessing()
         {
             _stop.Cancel();
-            RunspaceCalls.CancelAll(_runspace);
+            State.CancelCalls();
         }
 
         // ---- Drives -----------------------------------------------------------------------------------------
@@ -71,7 +75,7 @@ namespace VaultStaging.Provider
             }
             catch (VaultException e)
             {
-                WriteError(Errors.From(e, drive.Root));
+                WriteError(Failures.ForProvider(e, drive.Root));
                 return null;
             }
             string description = string.IsNullOrEmpty(drive.Description)
@@ -87,7 +91,7 @@ namespace VaultStaging.Provider
                 // A root that is not a folder would give a drive where every command fails.
                 bool ok = Guard(drive.Root, () =>
                 {
-                    StagingItem item = Pump.Run(ctx => now.Client.GetItemAsync(staging, ctx));
+                    StagingItem item = Runner.Run(ctx => now.Client.GetItemAsync(staging, ctx));
                     if (item != null && item.IsFolder) return true;
                     WriteError(Errors.NotFound(drive.Root, item == null
                         ? $"The staging folder {staging} does not exist, so it cannot be the root of the drive {drive.Name}:."
@@ -104,7 +108,7 @@ namespace VaultStaging.Provider
         /// <summary>The drive of this provider named <paramref name="name"/> in the caller's scope, or null.</summary>
         VaultDriveInfo FindDrive(string name) =>
             PSDriveInfo is VaultDriveInfo current && string.Equals(current.Name, name, StringComparison.OrdinalIgnoreCase)
-                ? current : DrivePaths.FindDrive(SessionState, name);
+                ? current : DrivePaths.FindDrive(SessionState, name) as VaultDriveInfo;
 
         // ---- What a path names --------------------------------------------------------------------------------
 
@@ -147,7 +151,7 @@ namespace VaultStaging.Provider
             }
             catch (VaultException e)
             {
-                ThrowTerminatingError(Errors.From(e, path));
+                ThrowTerminatingError(Failures.ForProvider(e, path));
                 throw;
             }
             return new Target
@@ -170,11 +174,11 @@ namespace VaultStaging.Provider
             // completion, Set-Location, Resolve-Path) share the few seconds of the short cache.
             Listing listing = (DynamicParameters as VaultCommandScope)?.Listings.For(t.Client);
             if (listing != null && listing.TryGetItem(t.Staging, out StagingItem known)) return known;
-            if (listing == null && ShortCache.TryGet(t.Client, t.Staging, out StagingItem remembered)) return remembered;
+            if (listing == null && State.MemoryOf(t.Client).TryGet(t.Staging, out StagingItem remembered)) return remembered;
             long mark = t.Client.ChangeMark;
-            StagingItem item = Pump.Run(ctx => t.Client.GetItemAsync(t.Staging, ctx));
+            StagingItem item = Runner.Run(ctx => t.Client.GetItemAsync(t.Staging, ctx));
             if (listing != null) listing.Remember(t.Staging, item);
-            else ShortCache.Put(t.Client, t.Staging, item, mark);
+            else State.MemoryOf(t.Client).Put(t.Staging, item, mark);
             return item;
         }
 
@@ -191,7 +195,7 @@ namespace VaultStaging.Provider
             string path = t.PathOf(item.Path);
             // A copy: PowerShell keeps note properties with the object, and a cached item may be written again
             // for another drive on the same connection.
-            PSObject shown = Commands.StagingCmdlet.Shown(Copy(item, item.Path));
+            PSObject shown = ItemView.Shown(Copy(item, item.Path));
             shown.Properties.Add(new PSNoteProperty("Path", path));
             shown.Properties.Add(new PSNoteProperty("StagingPath", item.Path));
             WriteItemObject(shown, path, item.IsFolder);
@@ -228,26 +232,19 @@ namespace VaultStaging.Provider
         /// </summary>
         void Guard(string path, Action work, bool terminating = false) => Guard(path, () => { work(); return true; }, terminating);
 
-        T Guard<T>(string path, Func<T> work, bool terminating = false)
-        {
-            try
+        T Guard<T>(string path, Func<T> work, bool terminating = false) => Failures.Guard(() =>
             {
                 T result = work();
-                _pump?.Flush();
+                _runner?.Flush();
                 return result;
-            }
-            catch (VaultException e)
+            },
+            () => _stop.IsCancellationRequested || (_runner != null && _runner.IsCancelled),
+            e =>
             {
-                _pump?.Flush();
-                ErrorRecord record = Errors.From(e, path);
+                _runner?.Flush();
+                ErrorRecord record = Failures.ForProvider(e, path);
                 if (terminating || e.ErrorType == "NotConnected") ThrowTerminatingError(record);
                 WriteError(record);
-                return default(T);
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested || (_pump != null && _pump.IsCancelled))
-            {
-                throw new PipelineStoppedException();
-            }
-        }
+            });
     }
 }

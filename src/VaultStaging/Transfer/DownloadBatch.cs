@@ -12,7 +12,7 @@ namespace VaultStaging.Transfer
     /// only by case, where the file system ignores case) are refused before anything is fetched: the first
     /// keeps its place, the others fail naming both. Disposing the batch cancels and waits for everything.
     /// </summary>
-    public sealed class DownloadBatch : IDisposable
+    internal sealed class DownloadBatch : IDisposable
     {
         readonly VaultClient _client;
         readonly VaultCallContext _ctx;

@@ -10,7 +10,7 @@ namespace VaultStaging.Transfer
     /// reader can read the next one into it. Send the same part again (after an MD5 mismatch) by calling
     /// <see cref="OpenRead"/> again: nothing is read from disk twice.
     /// </summary>
-    public sealed class FilePart : IDisposable
+    internal sealed class FilePart : IDisposable
     {
         byte[] _buffer;
         Action<byte[]> _release;

@@ -15,7 +15,7 @@ namespace VaultStaging.Transfer
     /// the file is listed with its size. Small files go up in one call instead (<see cref="UploadDirectAsync"/>).
     /// Plain C# over <see cref="VaultClient"/>.
     /// </summary>
-    public sealed class FileUploader
+    internal sealed class FileUploader
     {
         /// <summary>Sends of one part (or of a small file) whose MD5 Vault reports differently before giving up.</summary>
         public const int MaxSendsPerPart = 3;

@@ -15,7 +15,7 @@ namespace VaultStaging.Transfer
     /// A file where a folder is needed is an error that says so (Vault itself only says the folder does not
     /// exist, or that the name is taken).
     /// </summary>
-    public sealed class FolderMaker
+    internal sealed class FolderMaker
     {
         readonly VaultClient _client;
         readonly ConcurrentDictionary<string, Lazy<Task>> _folders = new ConcurrentDictionary<string, Lazy<Task>>(StringComparer.Ordinal);

@@ -11,7 +11,7 @@ namespace VaultStaging.Transfer
     /// a file being written), not readable by this account, or gone since the folder was read. Each is an
     /// error for that file alone; the rest of the command goes on.
     /// </summary>
-    public static class LocalFileFailure
+    internal static class LocalFileFailure
     {
         /// <summary>The error for <paramref name="path"/>, or null when <paramref name="e"/> is not about reading it.</summary>
         public static VaultException Describe(Exception e, string path)

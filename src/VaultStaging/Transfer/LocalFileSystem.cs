@@ -7,7 +7,7 @@ using System.Text;
 namespace VaultStaging.Transfer
 {
     /// <summary>The real disk behind <see cref="LocalTree"/>.</summary>
-    public sealed class LocalFileSystem : ILocalFileSystem
+    internal sealed class LocalFileSystem : ILocalFileSystem
     {
         public static LocalFileSystem Instance { get; } = new LocalFileSystem();
 

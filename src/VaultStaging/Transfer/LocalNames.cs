@@ -14,7 +14,7 @@ namespace VaultStaging.Transfer
     /// characters, a trailing dot or space). Two remote names that would be one local file (they differ only
     /// by case on a file system that ignores case) are caught by <see cref="CollisionKey"/>.
     /// </summary>
-    public static class LocalNames
+    internal static class LocalNames
     {
         static readonly HashSet<string> Reserved = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
@@ -83,7 +83,7 @@ namespace VaultStaging.Transfer
     /// The naming rules of the local file system: Windows' (what NTFS and FAT hold) or POSIX's. This system's
     /// are <see cref="Here"/>; a test gives <see cref="Windows"/> to run Windows' rules on Linux.
     /// </summary>
-    public sealed class LocalNameRules
+    internal sealed class LocalNameRules
     {
         public static readonly LocalNameRules Windows = new LocalNameRules(true);
         public static readonly LocalNameRules Posix = new LocalNameRules(false);

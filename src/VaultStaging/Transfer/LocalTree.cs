@@ -6,7 +6,7 @@ using System.Linq;
 namespace VaultStaging.Transfer
 {
     /// <summary>What kind of thing the walk met.</summary>
-    public enum LocalTreeNoteKind
+    internal enum LocalTreeNoteKind
     {
         /// <summary>A folder link not entered (no -FollowSymlink): a verbose line.</summary>
         LinkNotFollowed,
@@ -17,7 +17,7 @@ namespace VaultStaging.Transfer
     }
 
     /// <summary>What the walk of a local tree met and could not take as it is: said to the user, never fatal.</summary>
-    public sealed class LocalTreeNote
+    internal sealed class LocalTreeNote
     {
         public LocalTreeNoteKind Kind { get; set; }
         public string FullPath { get; set; }
@@ -27,7 +27,7 @@ namespace VaultStaging.Transfer
     }
 
     /// <summary>The file system as the walk sees it: the seam that lets a test make a folder deny listing, or a file hidden, on Linux.</summary>
-    public interface ILocalFileSystem
+    internal interface ILocalFileSystem
     {
         /// <summary>
         /// The files and folders directly in <paramref name="folder"/> (FullPath, IsFolder, Size, LastWriteTimeUtc,
@@ -48,7 +48,7 @@ namespace VaultStaging.Transfer
     /// Folders that <see cref="SkipFolder"/> names are listed but not entered (-Exclude, like robocopy /XD),
     /// so a sync still sees them and leaves them alone. The module's own partial downloads are left out.
     /// </summary>
-    public sealed class LocalTree
+    internal sealed class LocalTree
     {
         readonly ILocalFileSystem _fs;
         readonly List<LocalTreeNote> _notes = new List<LocalTreeNote>();

@@ -9,7 +9,7 @@ namespace VaultStaging.Transfer
     /// ever answers in upper case or base64 is UNCONFIRMED (vault-api.md); a false mismatch would only
     /// cost a resend, but a false match would leave a bad part, so text that is neither form never matches.
     /// </summary>
-    public static class Md5Hex
+    internal static class Md5Hex
     {
         const int DigestLength = 16;
         const string Digits = "0123456789abcdef";

@@ -11,7 +11,7 @@ namespace VaultStaging.Transfer
     /// -Include never leaves a folder out (folders are still walked). The patterns are matched by the
     /// caller's predicates (PowerShell's WildcardPattern, ignoring case), so this type stays plain C#.
     /// </summary>
-    public sealed class NameFilter
+    internal sealed class NameFilter
     {
         readonly IReadOnlyList<Func<string, bool>> _include;
         readonly IReadOnlyList<Func<string, bool>> _exclude;

@@ -29,7 +29,7 @@ namespace VaultStaging.Transfer
     /// </para>
     /// Not thread-safe: one caller asks for parts, one at a time.
     /// </summary>
-    public sealed class PartReader : IDisposable
+    internal sealed class PartReader : IDisposable
     {
         /// <summary>
         /// FileStream's own buffer. Parts are read straight into part buffers (reads larger than the

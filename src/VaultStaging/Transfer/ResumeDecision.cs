@@ -6,7 +6,7 @@ using System.Text;
 namespace VaultStaging.Transfer
 {
     /// <summary>One part Vault already holds for a session, as Get-VaultUploadSessionPart lists it.</summary>
-    public sealed class RemotePart
+    internal sealed class RemotePart
     {
         public RemotePart(int partNumber, long size, string md5)
         {
@@ -29,7 +29,7 @@ namespace VaultStaging.Transfer
     /// still have to be sent. When <see cref="CanResume"/> is false the caller aborts that session and
     /// creates a new one, and <see cref="PartsToSend"/> is every part of the plan.
     /// </summary>
-    public sealed class ResumeDecision
+    internal sealed class ResumeDecision
     {
         internal ResumeDecision(bool canResume, string reason, IReadOnlyList<int> partsToSend, IReadOnlyList<int> partsAlreadyThere,
             IReadOnlyList<int> partsToReplace, long bytesAlreadyThere, long bytesToSend)

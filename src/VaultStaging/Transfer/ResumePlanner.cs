@@ -24,7 +24,7 @@ namespace VaultStaging.Transfer
     /// or sent earlier in the same ascending pass. So parts after a bad one need not be sent again.
     /// </para>
     /// </summary>
-    public static class ResumePlanner
+    internal static class ResumePlanner
     {
         /// <summary>The decision for a brand-new session: every part to send.</summary>
         public static ResumeDecision ForNewSession(PartPlan plan, string reason = null)

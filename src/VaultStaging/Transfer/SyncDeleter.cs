@@ -12,7 +12,7 @@ namespace VaultStaging.Transfer
     /// (started, then waited for; the jobs wait together, each on its own 10-second clock), locally a file or
     /// a folder with what is in it. A job that does not end in SUCCESS fails that record.
     /// </summary>
-    public sealed class SyncDeleter : IDisposable
+    internal sealed class SyncDeleter : IDisposable
     {
         readonly VaultClient _client;
         readonly VaultCallContext _ctx;

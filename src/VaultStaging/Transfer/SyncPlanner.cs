@@ -34,7 +34,7 @@ namespace VaultStaging.Transfer
     }
 
     /// <summary>A file or folder of the local tree, with its path below the root.</summary>
-    public sealed class LocalEntry
+    internal sealed class LocalEntry
     {
         public string RelativePath { get; set; }
         public string FullPath { get; set; }
@@ -46,7 +46,7 @@ namespace VaultStaging.Transfer
     }
 
     /// <summary>What a sync will do: files to send, folders to make on the target, what to delete, what is left alone.</summary>
-    public sealed class SyncPlan
+    internal sealed class SyncPlan
     {
         public List<SyncRecord> Send { get; } = new List<SyncRecord>();
         public List<SyncRecord> Skip { get; } = new List<SyncRecord>();
@@ -72,7 +72,7 @@ namespace VaultStaging.Transfer
     /// both sides: never sent, never deleted, and a target folder holding any of it is not deleted whole
     /// (as rclone without --delete-excluded). Plain C#: no calls, no disk.
     /// </summary>
-    public static class SyncPlanner
+    internal static class SyncPlanner
     {
         static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(2);
 

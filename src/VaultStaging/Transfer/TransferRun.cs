@@ -8,7 +8,7 @@ using System.Threading.Tasks;
 namespace VaultStaging.Transfer
 {
     /// <summary>What the engine asks of whoever runs it (a cmdlet answers on its pipeline thread).</summary>
-    public interface ITransferHost
+    internal interface ITransferHost
     {
         /// <summary>
         /// Whether an action the command's own confirmation did not cover may go ahead (aborting an upload
@@ -18,14 +18,14 @@ namespace VaultStaging.Transfer
     }
 
     /// <summary>A host that allows everything (tests, scripts without a runspace).</summary>
-    public sealed class AllowAllHost : ITransferHost
+    internal sealed class AllowAllHost : ITransferHost
     {
         public static readonly AllowAllHost Instance = new AllowAllHost();
         public Task<bool> ConfirmAsync(string target, string action, CancellationToken cancellationToken) => Task.FromResult(true);
     }
 
     /// <summary>How one piece of work ended.</summary>
-    public sealed class TransferOutcome<TItem, TResult>
+    internal sealed class TransferOutcome<TItem, TResult>
     {
         internal TransferOutcome(TItem item, TResult result, Exception error)
         {
@@ -49,7 +49,7 @@ namespace VaultStaging.Transfer
     /// the command that owns it has returned, whatever ended it (success, a failure with -ErrorAction Stop,
     /// Ctrl+C, an exception). Plain C#: tests drive it without a runspace.
     /// </summary>
-    public sealed class TransferRun<TItem, TResult> : IDisposable
+    internal sealed class TransferRun<TItem, TResult> : IDisposable
     {
         readonly SemaphoreSlim _throttle;
         readonly CancellationTokenSource _cancel;

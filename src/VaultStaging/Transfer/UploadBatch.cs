@@ -13,7 +13,7 @@ namespace VaultStaging.Transfer
     /// batch, and only if a file needs a session; destination folders are made once each. Outcomes come out
     /// of <see cref="Run"/> as files end; disposing the batch cancels and waits for everything it started.
     /// </summary>
-    public sealed class UploadBatch : IDisposable
+    internal sealed class UploadBatch : IDisposable
     {
         readonly VaultClient _client;
         readonly ITransferHost _host;

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Text;
 using System.Threading;
 
 namespace VaultStaging.Vault
@@ -28,6 +30,30 @@ namespace VaultStaging.Vault
             if (!text.StartsWith("/", StringComparison.Ordinal)) text = "/" + text;
             while (text.Length > 1 && text.EndsWith("/", StringComparison.Ordinal)) text = text.Substring(0, text.Length - 1);
             return text;
+        }
+
+        /// <summary>
+        /// The one normaliser of typed paths (drive paths included): "/a/./b//../c" to "/a/c", '/'-separated from
+        /// the root, "." dropped, ".." taken lexically and never above the root. Case is kept: Vault decides it.
+        /// </summary>
+        public static string Canonical(string path)
+        {
+            var segments = new List<string>();
+            foreach (string segment in (path ?? "").Replace('\\', '/').Split('/'))
+            {
+                string s = segment.Trim();
+                if (s.Length == 0 || s == ".") continue;
+                if (s == "..")
+                {
+                    if (segments.Count > 0) segments.RemoveAt(segments.Count - 1);
+                    continue;
+                }
+                segments.Add(segment);
+            }
+            if (segments.Count == 0) return Root;
+            var text = new StringBuilder();
+            foreach (string s in segments) text.Append('/').Append(s);
+            return Normalize(text.ToString());
         }
 
         /// <summary>A file path: starts with '/', names a file (no trailing '/'), no empty, '.' or '..' segment.</summary>

@@ -12,13 +12,6 @@ namespace VaultStaging.Vault
     {
         string UploadRoot => ApiRoot + "services/file_staging/upload";
 
-        /// <summary>The active upload sessions (admins: the whole vault; others: their own), streamed as read.</summary>
-        public IEnumerable<UploadSession> ListUploadSessions(VaultCallContext ctx)
-        {
-            var request = new VaultRequest(HttpMethod.Get, UploadRoot, "List upload sessions");
-            return ReadPages(request, UploadSession.ReadFrom, s => s.Id, ctx);
-        }
-
         /// <summary>One upload session's details.</summary>
         public async Task<UploadSession> GetUploadSessionAsync(string id, VaultCallContext ctx)
         {
@@ -60,17 +53,6 @@ namespace VaultStaging.Vault
             return part;
         }
 
-        /// <summary>The parts uploaded so far, page by page (limit 1000, Vault's largest).</summary>
-        public IEnumerable<UploadSessionPart> ListUploadSessionParts(string id, VaultCallContext ctx)
-        {
-            var request = new VaultRequest(HttpMethod.Get, UploadRoot + "/" + EscapeId(id) + "/parts?limit=1000", "List the parts of upload session " + id);
-            foreach (UploadSessionPart part in ReadPages(request, UploadSessionPart.ReadFrom, p => p.PartNumber.ToString(System.Globalization.CultureInfo.InvariantCulture), ctx))
-            {
-                part.UploadSessionId = id;
-                yield return part;
-            }
-        }
-
         /// <summary>
         /// Aborts a session; Vault purges its parts. When the answer is lost, the session's state says whether
         /// the abort arrived (the session is gone: done) or not (it is sent again), so a retry never turns a
@@ -86,7 +68,7 @@ namespace VaultStaging.Vault
             });
         }
 
-        /// <summary>The active upload sessions, read whole (there are at most 50 per vault), for pool threads.</summary>
+        /// <summary>The active upload sessions (admins: the whole vault; others: their own), read whole (there are at most 50 per vault).</summary>
         public async Task<List<UploadSession>> ListUploadSessionsAsync(VaultCallContext ctx)
         {
             var sessions = new List<UploadSession>();
@@ -162,7 +144,7 @@ namespace VaultStaging.Vault
                 .ToList();
         }
 
-        /// <summary>The parts of a session, read whole, for pool threads.</summary>
+        /// <summary>The parts uploaded so far, read whole (pages of 1000, Vault's largest).</summary>
         public async Task<List<UploadSessionPart>> ListUploadSessionPartsAsync(string id, VaultCallContext ctx)
         {
             var parts = new List<UploadSessionPart>();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Management.Automation;
 using VaultStaging.Emulator;
+using VaultStaging.Host;
 using VaultStaging.Provider;
 using VaultStaging.Tests.Infrastructure;
 

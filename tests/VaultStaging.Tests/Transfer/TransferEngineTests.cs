@@ -139,7 +139,7 @@ public sealed class TransferEngineTests
         {
             var saved = Runspace.DefaultRunspace;
             Runspace.DefaultRunspace = host.Runspace;
-            try { return VaultStaging.Commands.RunspaceConnections.Default!; }
+            try { return VaultStaging.Host.RunspaceStore.Current.DefaultConnection!; }
             finally { Runspace.DefaultRunspace = saved; }
         }
 

@@ -2,7 +2,7 @@ using System;
 using System.Linq;
 using System.Management.Automation;
 
-namespace VaultStaging.Commands
+namespace VaultStaging.Host
 {
     /// <summary>
     /// On every -Connection parameter. A connection that crossed into another process (Start-Job, Invoke-Command,

@@ -2,7 +2,7 @@ using System;
 using System.Management.Automation;
 using VaultStaging.Vault;
 
-namespace VaultStaging.Provider
+namespace VaultStaging.Host
 {
     /// <summary>
     /// For the cmdlets that take staging paths (Send-VaultFile -Destination, Receive-VaultFile -Path,
@@ -11,6 +11,9 @@ namespace VaultStaging.Provider
     /// </summary>
     public static class DrivePaths
     {
+        /// <summary>The provider's name (-PSProvider VaultStaging), as provider-qualified paths carry it.</summary>
+        public const string ProviderName = "VaultStaging";
+
         /// <summary>
         /// True when <paramref name="path"/> is on a VaultStaging drive:
         /// <list type="bullet">
@@ -44,7 +47,7 @@ namespace VaultStaging.Provider
                 string provider = text.Substring(0, qualifier);
                 int slash = provider.LastIndexOf('\\');
                 if (slash >= 0) provider = provider.Substring(slash + 1);
-                if (!string.Equals(provider, VaultStagingProvider.ProviderName, StringComparison.OrdinalIgnoreCase)) return false;
+                if (!string.Equals(provider, ProviderName, StringComparison.OrdinalIgnoreCase)) return false;
                 string inner = text.Substring(qualifier + 2);
                 if (!TryStartOf(sessionState, ProviderPath.DriveOf(inner), null, out VaultConnection found, out string root)) return false;
                 connection = found;
@@ -56,23 +59,16 @@ namespace VaultStaging.Provider
             if (colon <= 0) return false;
             string name = text.Substring(0, colon);
             if (name.IndexOf('/') >= 0 || name.IndexOf('\\') >= 0) return false;
-            if (!(FindDrive(sessionState, name) is VaultDriveInfo drive)) return false;
+            if (!(FindDrive(sessionState, name) is IStagingDrive drive)) return false;
             string rest = text.Substring(colon + 1);
             // "Vault:/x" is from the drive's root; "Vault:" and "Vault:x" from the drive's current location, as
             // PowerShell reads them. ".." stops at the drive's root, as in PowerShell.
             bool rooted = rest.StartsWith("/", StringComparison.Ordinal) || rest.StartsWith("\\", StringComparison.Ordinal);
-            string below = ProviderPath.Canonical(rooted ? rest : "/" + (drive.CurrentLocation ?? "") + "/" + rest);
+            string below = StagingPath.Canonical(rooted ? rest : "/" + (drive.CurrentLocation ?? "") + "/" + rest);
             string staging = StagingPath.Combine(drive.StagingRoot, below);
             connection = drive.RequireConnection();
             stagingPath = WithTrailing(staging, rest);
             return true;
-        }
-
-        /// <summary>The same with a cmdlet's session state (this.SessionState of a PSCmdlet).</summary>
-        public static bool TryResolve(PSCmdlet cmdlet, string path, out VaultConnection connection, out string stagingPath)
-        {
-            if (cmdlet == null) throw new ArgumentNullException(nameof(cmdlet));
-            return TryResolve(cmdlet.SessionState, path, out connection, out stagingPath);
         }
 
         static string WithTrailing(string staging, string typed)
@@ -87,16 +83,16 @@ namespace VaultStaging.Provider
         /// drive of that name is in the session. <paramref name="current"/>, the drive a provider call is
         /// already on, is taken without asking the session.
         /// </summary>
-        internal static bool TryStartOf(SessionState sessionState, string driveName, VaultDriveInfo current, out VaultConnection connection, out string stagingRoot)
+        internal static bool TryStartOf(SessionState sessionState, string driveName, IStagingDrive current, out VaultConnection connection, out string stagingRoot)
         {
             connection = null;
             stagingRoot = StagingPath.Root;
             if (driveName == null)
             {
-                connection = VaultDriveInfo.RequireDefault();
+                connection = Require(RunspaceStore.Current.DefaultConnection, null);
                 return true;
             }
-            VaultDriveInfo drive = current != null && string.Equals(current.Name, driveName, StringComparison.OrdinalIgnoreCase)
+            IStagingDrive drive = current != null && string.Equals(current.Name, driveName, StringComparison.OrdinalIgnoreCase)
                 ? current : FindDrive(sessionState, driveName);
             if (drive == null) return false;
             connection = drive.RequireConnection();
@@ -105,11 +101,11 @@ namespace VaultStaging.Provider
         }
 
         /// <summary>The VaultStaging drive named <paramref name="name"/> in the session's scope, or null.</summary>
-        internal static VaultDriveInfo FindDrive(SessionState sessionState, string name)
+        internal static IStagingDrive FindDrive(SessionState sessionState, string name)
         {
             try
             {
-                return sessionState.Drive.Get(name) as VaultDriveInfo;
+                return sessionState.Drive.Get(name) as IStagingDrive;
             }
             catch (DriveNotFoundException)
             {
@@ -120,5 +116,47 @@ namespace VaultStaging.Provider
                 return null;
             }
         }
+
+        /// <summary>
+        /// The connection to call Vault with for <paramref name="drive"/> (null: a path without a drive, on the
+        /// runspace's default connection); a clear NotConnected error when there is none or it was closed.
+        /// </summary>
+        internal static VaultConnection Require(VaultConnection connection, IStagingDrive drive)
+        {
+            string where = drive == null ? "This path" : $"The drive {drive.Name}:";
+            if (connection == null)
+            {
+                throw new VaultException(VaultFailureKind.Client, "NotConnected",
+                    drive != null && !drive.FollowsDefaultConnection
+                        ? $"{where} has no connection."
+                        : $"There is no Vault connection in this session: {where.Substring(0, 1).ToLowerInvariant() + where.Substring(1)} shows the staging server of the default connection, which Connect-Vault makes.",
+                    "Run Connect-Vault -Vault <vault DNS name> -Credential <credential> first, or make a drive on a connection of your own: New-PSDrive -Name Prod -PSProvider VaultStaging -Root / -Connection $connection.");
+            }
+            if (!connection.IsConnected)
+            {
+                throw new VaultException(VaultFailureKind.Client, "NotConnected",
+                    $"{where} uses the connection {connection}, which Disconnect-Vault closed.",
+                    drive != null && !drive.FollowsDefaultConnection
+                        ? $"Run Connect-Vault again and make the drive again: Remove-PSDrive {drive.Name}; New-PSDrive -Name {drive.Name} -PSProvider VaultStaging -Root / -Connection (Connect-Vault ... -PassThru)."
+                        : "Run Connect-Vault again.");
+            }
+            return connection;
+        }
+    }
+
+    /// <summary>What drive-path resolution needs of a VaultStaging drive (the provider's VaultDriveInfo).</summary>
+    internal interface IStagingDrive
+    {
+        string Name { get; }
+        string CurrentLocation { get; }
+
+        /// <summary>The staging folder the drive starts at.</summary>
+        string StagingRoot { get; }
+
+        /// <summary>True when the drive shows whatever connection Connect-Vault made the default of this runspace.</summary>
+        bool FollowsDefaultConnection { get; }
+
+        /// <summary>The connection to call Vault with; NotConnected when there is none or it was closed.</summary>
+        VaultConnection RequireConnection();
     }
 }

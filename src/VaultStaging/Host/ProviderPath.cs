@@ -1,9 +1,8 @@
 using System;
-using System.Collections.Generic;
 using System.Text;
 using VaultStaging.Vault;
 
-namespace VaultStaging.Provider
+namespace VaultStaging.Host
 {
     /// <summary>
     /// The provider's own paths, as PowerShell hands them to the provider: "Vault:/u10001400/Imports", that is
@@ -51,7 +50,7 @@ namespace VaultStaging.Provider
         public static string StagingOf(string path)
         {
             if (path == null) return StagingPath.Root;
-            return Canonical(path.Substring(PrefixLength(path)));
+            return StagingPath.Canonical(path.Substring(PrefixLength(path)));
         }
 
         /// <summary>Whether the path ends with a separator (a folder is meant), the drive root aside.</summary>
@@ -67,27 +66,6 @@ namespace VaultStaging.Provider
         {
             string staging = StagingPath.Normalize(stagingPath).Replace('/', Separator);
             return drive == null ? staging : drive + ":" + staging;
-        }
-
-        /// <summary>"/a/./b//../c" to "/a/c": '/'-separated from the root, never above it.</summary>
-        public static string Canonical(string path)
-        {
-            var segments = new List<string>();
-            foreach (string segment in (path ?? "").Replace('\\', '/').Split('/'))
-            {
-                string s = segment.Trim();
-                if (s.Length == 0 || s == ".") continue;
-                if (s == "..")
-                {
-                    if (segments.Count > 0) segments.RemoveAt(segments.Count - 1);
-                    continue;
-                }
-                segments.Add(segment);
-            }
-            if (segments.Count == 0) return StagingPath.Root;
-            var text = new StringBuilder();
-            foreach (string s in segments) text.Append('/').Append(s);
-            return StagingPath.Normalize(text.ToString());
         }
 
         /// <summary>The path with every separator turned into the platform's and repeated ones collapsed.</summary>
