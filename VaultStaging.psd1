@@ -34,6 +34,7 @@
             # The section of this version in CHANGELOG.md, copied as it is (tests/pester/Package.Tests.ps1 checks it).
             ReleaseNotes = @'
 ### Added
+- Remove-Module VaultStaging closes the connections Connect-Vault made in that session (and only those).
 - Connect-Vault with a password (-Credential), an API access token (-Token) or an existing session id
   (-SessionId); https, or plain http for loopback addresses only; refuses a session that Vault issued for
   another vault. The connection is the default of the runspace (never shared between runspaces);
