@@ -216,6 +216,8 @@ Describe 'The VaultConnectionCheck table' {
         $lines[0] | Should -Match '^Check\s+Result\s+Observed\s+Duration\s+Detail$'
         foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual 80 }
         $text | Should -Match '(?m)^ListStaging\s+Passed\s'
+        # A check under a second shows its milliseconds, not "0.0 s".
+        $text | Should -Match '(?m)^ListStaging\s+Passed\s.*\s\d+ ms\s'
     }
 }
 
