@@ -9,10 +9,8 @@ namespace VaultStaging.Tests.Cmdlets;
 [Collection(EmulatorCollection.Name)]
 public sealed class StopProcessingTests(EmulatorFixture emulator)
 {
-    private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(1);
-
     [Fact]
-    public void Stop_cancels_a_slow_list_within_one_second()
+    public void Stop_cancels_a_slow_list_at_once()
     {
         emulator.Reset();
         using var host = new PowerShellHost();
@@ -39,7 +37,7 @@ public sealed class StopProcessingTests(EmulatorFixture emulator)
         ps.Stop();
         stopping.Stop();
 
-        Assert.True(stopping.Elapsed < StopBound, $"Stop() took {stopping.Elapsed.TotalMilliseconds:F0} ms (bound {StopBound.TotalMilliseconds} ms).");
+        StopBound.Check(stopping.Elapsed);
         var state = ps.InvocationStateInfo;
         Assert.True(state.State == PSInvocationState.Stopped,
             $"State {state.State} after Stop() ({stopping.Elapsed.TotalMilliseconds:F0} ms, {waiting.Elapsed.TotalMilliseconds:F0} ms after BeginInvoke); " +

@@ -161,7 +161,7 @@ public sealed class ProviderPathHostTests : IDisposable
 public sealed class ProviderStopTests(EmulatorFixture emulator)
 {
     [Fact]
-    public void Stop_cancels_a_slow_recursive_listing_within_one_second()
+    public void Stop_cancels_a_slow_recursive_listing_at_once()
     {
         emulator.Reset();
         emulator.State.CreateItemsBulk("/u10001400/Long", 5, 5, size: 10);
@@ -185,7 +185,7 @@ public sealed class ProviderStopTests(EmulatorFixture emulator)
         var stopping = Stopwatch.StartNew();
         ps.Stop();
         stopping.Stop();
-        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(1), $"Stop() took {stopping.Elapsed.TotalMilliseconds:F0} ms.");
+        StopBound.Check(stopping.Elapsed);
         Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
         Assert.Throws<PipelineStoppedException>(() => ps.EndInvoke(pending));
 
