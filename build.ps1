@@ -155,9 +155,15 @@ function Invoke-XunitSuite {
         # No results at all: the build failed or the test host crashed. That is a failure, not zero tests.
         return @{ Name = 'xunit'; Passed = 0; Failed = 1; Note = "no results file (dotnet test exit code $exitCode): counted as 1 failure" }
     }
-    $counters = ([xml](Get-Content -Raw $trx.FullName)).TestRun.ResultSummary.Counters
+    $results = [xml](Get-Content -Raw $trx.FullName)
+    $counters = $results.TestRun.ResultSummary.Counters
     $passed = [int]$counters.passed
     $failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+    # What failed, by name and the first line of its message, for the summary at the very end of the log.
+    $failures = @($results.TestRun.Results.UnitTestResult | Where-Object { $_.outcome -notin 'Passed', 'NotExecuted' } | ForEach-Object {
+        $message = "$($_.Output.ErrorInfo.Message)".Trim()
+        '{0}: {1}' -f $_.testName, $(if ($message) { ($message -split "`n")[0].Trim() } else { $_.outcome })
+    })
     $note = $null
     if ($exitCode -ne 0 -and $failed -eq 0) {
         $failed = 1
@@ -167,7 +173,7 @@ function Invoke-XunitSuite {
         $failed = 1
         $note = 'no test ran: counted as 1 failure'
     }
-    @{ Name = 'xunit'; Passed = $passed; Failed = $failed; Note = $note }
+    @{ Name = 'xunit'; Passed = $passed; Failed = $failed; Note = $note; Failures = $failures }
 }
 
 # Runs tests/pester in a fresh `dotnet pwsh`; returns @{ Name; Passed; Failed; Note }.
@@ -204,7 +210,7 @@ function Invoke-PesterSuite {
         $failed = 1
         $note = 'no test ran: counted as 1 failure'
     }
-    @{ Name = 'Pester'; Passed = $passed; Failed = $failed; Note = $note }
+    @{ Name = 'Pester'; Passed = $passed; Failed = $failed; Note = $note; Failures = @($counts.failures) }
 }
 
 function Invoke-TestTask {
@@ -221,6 +227,7 @@ function Invoke-TestTask {
         $line = '{0}: {1} passed, {2} failed' -f $suite.Name, $suite.Passed, $suite.Failed
         if ($suite.Note) { $line += " ($($suite.Note))" }
         Write-Host $line
+        foreach ($failure in @($suite.Failures | Where-Object { $_ })) { Write-Host "  failed: $failure" }
     }
     # The last line, always; the exit code follows from it.
     Write-Host ('Tests: {0} passed, {1} failed' -f $passed, $failed)

@@ -36,6 +36,12 @@ $summary = [ordered]@{
     passed  = $result.PassedCount
     failed  = $failed
     skipped = $result.SkippedCount
+    # What failed, by name, so the summary at the very end of a long CI log still says it.
+    failures = @(
+        @($result.Failed) | ForEach-Object { $_.ExpandedPath }
+        @($result.FailedBlocks) | ForEach-Object { "$($_.ExpandedPath) (its setup)" }
+        @($result.FailedContainers) | ForEach-Object { "$($_.Item) (the file)" }
+    )
 }
 if ($SummaryPath) { $summary | ConvertTo-Json | Set-Content -Path $SummaryPath -Encoding utf8 }
 Write-Host ('Pester: {0} passed, {1} failed, {2} skipped' -f $summary.passed, $summary.failed, $summary.skipped)
