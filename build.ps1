@@ -214,6 +214,12 @@ function Invoke-PesterSuite {
 }
 
 function Invoke-TestTask {
+    # The tests talk to emulators on loopback (and to vault.test only through their own proxy): a machine's
+    # HTTP(S)_PROXY must not send those calls to a corporate proxy, which cannot reach this machine's loopback.
+    foreach ($name in 'NO_PROXY', 'no_proxy') {
+        $list = @([Environment]::GetEnvironmentVariable($name) -split ',' | Where-Object { $_ }) + '127.0.0.1', 'localhost', '::1'
+        [Environment]::SetEnvironmentVariable($name, ($list | Select-Object -Unique) -join ',')
+    }
     $suites = @(
         Invoke-XunitSuite
         Invoke-PesterSuite
