@@ -143,7 +143,7 @@ Describe 'A sync -Delete whose delete job does not end in SUCCESS' {
     }
 
     # One home (ItemChange) starts and waits for every item job, so a failed delete reads as Remove-VaultStagingItem's does.
-    It 'reports the job as the item cmdlets do (JOB_<status>: what the job did, its id and status, what did not happen) and a Failed record' {
+    It 'reports the job as the item cmdlets do (JOB_ and the status: what the job did, its id and status, what did not happen) and a Failed record' {
         $local = Join-Path $work 'job-fails'
         $null = New-Item -ItemType Directory -Force -Path $local
         Add-Staged '/job-fails/vanishing.txt' 'v'
