@@ -46,10 +46,6 @@ namespace VaultStaging.Commands
 
         protected override bool NoWaitRequested => NoWait.IsPresent;
 
-        protected override bool PassThruRequested => PassThru.IsPresent;
-
-        protected override string TargetParameter => "Destination";
-
         string _destination;
         string _newName;
         bool _destinationChecked;
@@ -83,16 +79,15 @@ namespace VaultStaging.Commands
 
         void MoveOne(string given)
         {
-            var change = ItemChange.Move(StagingPath.ValidateAny(StagingPathOf(given, "Path"), "Path", allowRoot: false), _destination, _newName);
-            string source = change.Source;
+            string source = StagingPath.ValidateAny(StagingPathOf(given, "Path"), "Path", allowRoot: false);
+            var change = ItemChange.Move(source, _destination, _newName);
             if (change.IntoItself)
                 throw new VaultInputException("Destination", $"{source} cannot be moved into itself: the destination {_destination} is {source} or a folder inside it.");
             if (change.ChangesNothing)
                 throw new VaultInputException("Destination", $"{source} is already in {_destination} under that name; nothing to move.");
-
             CheckDestination();
             StagingItem item = Check(change, "Give another name with -NewName, or move, rename or remove the item that is there first.");
-            if (ShouldProcess($"{source} ({(item.IsFolder ? "folder" : "file")})", $"Move to {change.Target}")) Start(change);
+            if (ShouldProcess($"{source} ({(item.IsFolder ? "folder" : "file")})", $"Move to {change.Target}")) Start(change, PassThru ? "Destination" : null);
         }
 
         /// <summary>Once per command: the destination must be an existing folder, or nothing can move (a terminating error).</summary>

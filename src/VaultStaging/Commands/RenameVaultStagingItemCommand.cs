@@ -39,10 +39,6 @@ namespace VaultStaging.Commands
 
         protected override bool NoWaitRequested => NoWait.IsPresent;
 
-        protected override bool PassThruRequested => PassThru.IsPresent;
-
-        protected override string TargetParameter => "NewName";
-
         protected override void ProcessRecord() => RunFor(Path, () =>
         {
             var change = ItemChange.Rename(StagingPath.ValidateAny(StagingPathOf(Path, "Path"), "Path", allowRoot: false), StagingPath.ValidateName(NewName, "NewName"));
@@ -50,7 +46,7 @@ namespace VaultStaging.Commands
                 throw new VaultInputException("NewName", $"{change.Source} is already named {StagingPath.NameOf(change.Target)}; nothing to rename.");
 
             StagingItem item = Check(change, "Choose another -NewName, or rename or remove the item that is there first.");
-            if (ShouldProcess($"{change.Source} ({(item.IsFolder ? "folder" : "file")})", $"Rename to {StagingPath.NameOf(change.Target)}")) Start(change);
+            if (ShouldProcess($"{change.Source} ({(item.IsFolder ? "folder" : "file")})", $"Rename to {StagingPath.NameOf(change.Target)}")) Start(change, PassThru ? "NewName" : null);
         });
     }
 }

@@ -16,23 +16,22 @@ namespace VaultStaging.Commands
         /// <summary>Jobs held before they are waited for, so a long pipeline neither holds every job nor starts thousands of waits at once.</summary>
         const int MaxPendingJobs = 500;
 
-        readonly Dictionary<VaultJob, ItemChange> _pending = new Dictionary<VaultJob, ItemChange>();
+        /// <summary>Each job started and not yet waited for: its change, and with -PassThru the parameter that says where the item goes.</summary>
+        readonly Dictionary<VaultJob, (ItemChange Change, string PassThru)> _pending = new Dictionary<VaultJob, (ItemChange, string)>();
 
         /// <summary>-NoWait: return the jobs instead of waiting for them.</summary>
         protected abstract bool NoWaitRequested { get; }
-
-        /// <summary>-PassThru: write each moved or renamed item, read at its new path, once its job has succeeded.</summary>
-        protected virtual bool PassThruRequested => false;
-
-        /// <summary>The parameter that says where the item goes (named when it is not there after its job).</summary>
-        protected virtual string TargetParameter => null;
 
         /// <summary>The checks before the job (<see cref="ItemChange.CheckAsync"/>): the item there, or ItemNotFound naming it.</summary>
         private protected StagingItem Check(ItemChange change, string hint) =>
             Await(change.CheckAsync(Client, hint, CallContext)) ?? throw NotFound(change.Source, "Path");
 
-        /// <summary>Starts the change's job (after ShouldProcess): written at once with -NoWait, else waited for with the others.</summary>
-        private protected void Start(ItemChange change)
+        /// <summary>
+        /// Starts the change's job (after ShouldProcess): written at once with -NoWait, else waited for with the others.
+        /// <paramref name="passThru"/> (-PassThru): the item is read at its new path once the job succeeded, and this
+        /// parameter (which says where it goes) is named if it is not there.
+        /// </summary>
+        private protected void Start(ItemChange change, string passThru = null)
         {
             VaultJob job = Await(change.StartAsync(Client, CallContext));
             FlushMessages();
@@ -43,7 +42,7 @@ namespace VaultStaging.Commands
                 return;
             }
             WriteVerbose($"Vault started job {job.JobId}: {job.Operation}; it is waited for with the others.");
-            _pending.Add(job, change);
+            _pending.Add(job, (change, passThru));
             if (_pending.Count >= MaxPendingJobs) WaitForStartedJobs();
         }
 
@@ -52,25 +51,17 @@ namespace VaultStaging.Commands
         void WaitForStartedJobs()
         {
             if (_pending.Count == 0) return;
-            Dictionary<VaultJob, ItemChange> started = _pending.ToDictionary(p => p.Key, p => p.Value);
+            var started = _pending.ToDictionary(p => p.Key, p => p.Value);
             _pending.Clear();
             WriteVerbose($"Waiting for {started.Count} job(s); Vault allows one status read per job every 10 seconds.");
-            WaitForJobs(started.Keys, (job, ctx) => started[job].WaitAsync(Client, job, ctx), (job, error) =>
+            WaitForJobs(started.Keys, (job, ctx) => started[job].Change.WaitAsync(Client, job, ctx), (job, error) =>
             {
+                (ItemChange change, string passThru) = started[job];
                 if (error != null) WriteFailure(error, job.Path);
-                else RunFor(job.Path, () => Succeeded(started[job], job));
+                else if (passThru != null)
+                    RunFor(job.Path, () => WriteItem(Await(Client.GetItemAsync(change.Target, CallContext))
+                        ?? throw NotFound(change.Target, passThru, $"Job {job.JobId} succeeded, but nothing")));
             });
-        }
-
-        void Succeeded(ItemChange change, VaultJob job)
-        {
-            if (change.Target == null || !PassThruRequested)
-            {
-                WriteVerbose(change.Summary);
-                return;
-            }
-            WriteItem(Await(Client.GetItemAsync(change.Target, CallContext))
-                ?? throw NotFound(change.Target, TargetParameter, $"Job {job.JobId} succeeded, but nothing"));
         }
     }
 }

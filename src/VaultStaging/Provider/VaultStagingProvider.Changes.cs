@@ -168,20 +168,13 @@ namespace VaultStaging.Provider
                 return;
             }
             StagingItem there = Lookup(to);
-            string oldParent = StagingPath.ParentOf(from.Staging);
-            ItemChange change;
-            if (there != null && there.IsFolder)
-            {
-                change = ItemChange.Move(from.Staging, to.Staging == oldParent ? null : to.Staging);
-            }
-            else
-            {
-                string newParent = StagingPath.ParentOf(to.Staging), newName = StagingPath.NameOf(to.Staging);
-                change = ItemChange.Move(from.Staging, newParent == oldParent ? null : newParent,
-                    newName == StagingPath.NameOf(from.Staging) ? null : StagingPath.ValidateName(newName, "Destination"));
-                if (there == null) RequireParent(to, newParent, "Make the folder first: New-Item -ItemType Directory.");
-                else if (!change.ChangesNothing) throw change.Taken(there, "Remove it first, or move to another name.", to.PathOf);
-            }
+            bool into = there != null && there.IsFolder;
+            string newParent = into ? to.Staging : StagingPath.ParentOf(to.Staging);
+            string newName = into ? StagingPath.NameOf(from.Staging) : StagingPath.ValidateName(StagingPath.NameOf(to.Staging), "Destination");
+            var change = ItemChange.Move(from.Staging, newParent == StagingPath.ParentOf(from.Staging) ? null : newParent,
+                newName == StagingPath.NameOf(from.Staging) ? null : newName);
+            if (there == null) RequireParent(to, newParent, "Make the folder first: New-Item -ItemType Directory.");
+            else if (!into && !change.ChangesNothing) throw change.Taken(there, "Remove it first, or move to another name.", to.PathOf);
             if (item.IsFolder && change.IntoItself)
                 throw Errors.Refused("OPERATION_NOT_ALLOWED", $"{path} cannot be moved into itself.", "");
             Change(from, to, item, change, "Move-Item",

@@ -4,20 +4,17 @@ using System.Threading.Tasks;
 namespace VaultStaging.Vault
 {
     /// <summary>
-    /// The one home of "check, start an item job, wait, report": a move, rename or delete of one staging item,
-    /// each a Vault job. Move-, Rename- and Remove-VaultStagingItem, the drive's Move-Item, Rename-Item and
-    /// Remove-Item, Sync-VaultStagingFolder -Delete and Test-VaultConnection all go through it, and keep only
-    /// what is their own: asking (ShouldProcess), -NoWait, and how they write the result or the error.
-    /// The checks are look-ups, made before any job so that a typo fails clearly: the item is there; a folder
-    /// with items in it is deleted only with recurse; a move or rename lands on a free name. What Vault's job
-    /// does with a taken name is UNCONFIRMED (it may end in a status that does not say why, or replace the item
-    /// there; the emulator's --taken-name job-error|replace plays either), so no job starts onto one: the
-    /// refusal is ITEM_NAME_EXISTS, the type Vault gives a folder created on a taken name.
+    /// The one home of "check, start an item job, wait, report" for a move, rename or delete of a staging item
+    /// (each a Vault job): the item cmdlets, the drive, Sync -Delete and Test-VaultConnection use it and keep only
+    /// their own asking (ShouldProcess), -NoWait and wording of results. The checks are look-ups before any job,
+    /// so a typo fails clearly. What Vault's job does with a taken name is UNCONFIRMED (it may fail without saying
+    /// why, or replace the item there: the emulator's --taken-name plays either), so no job starts onto one.
     /// </summary>
     internal sealed class ItemChange
     {
         readonly string _newParent;
         readonly string _newName;
+        readonly string _done;   // what did not happen when the job fails: "moved", "renamed", "deleted"
         bool _recurse;
 
         ItemChange(string source, bool moves, string newParent, string newName, bool recurse, string done)
@@ -27,7 +24,7 @@ namespace VaultStaging.Vault
             _newParent = newParent;
             _newName = newName;
             _recurse = recurse;
-            Done = done;
+            _done = done;
         }
 
         /// <summary>Into <paramref name="folder"/> (null: where it is), under <paramref name="newName"/> (null: its own name).</summary>
@@ -43,12 +40,6 @@ namespace VaultStaging.Vault
         /// <summary>Where a moved or renamed item will be; null for a delete.</summary>
         public string Target { get; }
 
-        /// <summary>What did not happen when the job fails: "moved", "renamed", "deleted".</summary>
-        public string Done { get; }
-
-        /// <summary>Once done: "Moved /a.txt to /b/a.txt.", "Deleted /a.txt."</summary>
-        public string Summary => char.ToUpperInvariant(Done[0]) + Done.Substring(1) + " " + Source + (Target == null ? "." : $" to {Target}.");
-
         /// <summary>A move or rename onto the item's own path: no job is started for it (each caller says so in its own way).</summary>
         public bool ChangesNothing => Target == Source;
 
@@ -59,22 +50,16 @@ namespace VaultStaging.Vault
         /// The look-ups before the job (one call, two for a move or rename): the item at <see cref="Source"/>, or
         /// null when nothing is there (the caller says so in its own words); FolderNotEmpty for a folder with items
         /// deleted without recurse; ITEM_NAME_EXISTS for a taken target (<see cref="RefuseTakenNameAsync"/>).
-        /// <paramref name="hint"/> says what to do instead; <paramref name="shown"/> as in <see cref="Taken"/>.
+        /// <paramref name="hint"/> says what to do instead.
         /// </summary>
-        public async Task<StagingItem> CheckAsync(VaultClient client, string hint, VaultCallContext ctx, Func<string, string> shown = null)
+        public async Task<StagingItem> CheckAsync(VaultClient client, string hint, VaultCallContext ctx)
         {
             (StagingItem item, bool hasChildren) = await client.LookUpAsync(Source, ctx).ConfigureAwait(false);
             if (item == null) return null;
-            if (Target != null)
-            {
-                await RefuseTakenNameAsync(client, hint, ctx, shown).ConfigureAwait(false);
-            }
-            else
-            {
-                if (item.IsFolder && !_recurse && hasChildren)
-                    throw new VaultException(VaultFailureKind.Client, "FolderNotEmpty", $"The folder {Source} is not empty; nothing was deleted.", hint);
-                _recurse &= item.IsFolder;
-            }
+            if (Target != null) await RefuseTakenNameAsync(client, hint, ctx).ConfigureAwait(false);
+            else if (item.IsFolder && !_recurse && hasChildren)
+                throw new VaultException(VaultFailureKind.Client, "FolderNotEmpty", $"The folder {Source} is not empty; nothing was deleted.", hint);
+            _recurse &= item.IsFolder;
             return item;
         }
 
@@ -91,10 +76,9 @@ namespace VaultStaging.Vault
         /// </summary>
         public VaultException Taken(StagingItem there, string hint, Func<string, string> shown = null)
         {
-            Func<string, string> show = shown ?? (p => p);
+            shown = shown ?? (p => p);
             return new VaultException(VaultFailureKind.Client, "ITEM_NAME_EXISTS",
-                $"A {(there.IsFolder ? "folder" : "file")} named {StagingPath.NameOf(Target)} is already in {show(StagingPath.ParentOf(Target) ?? StagingPath.Root)}, so {show(Source)} was not {Done} (ITEM_NAME_EXISTS).",
-                hint);
+                $"A {(there.IsFolder ? "folder" : "file")} named {StagingPath.NameOf(Target)} is already in {shown(StagingPath.ParentOf(Target) ?? StagingPath.Root)}, so {shown(Source)} was not {_done} (ITEM_NAME_EXISTS).", hint);
         }
 
         /// <summary>Starts the job (one call, never sent twice: see <see cref="VaultClient.MoveItemAsync"/>).</summary>
@@ -121,7 +105,7 @@ namespace VaultStaging.Vault
                     $"Get-VaultJob -Id {job.JobId} shows it later.");
             if (job.Succeeded) return job;
             throw failure?.Invoke(job) ?? job.Failure(
-                $"{job.Subject} ended with {job.Status}; the item was not {Done}.",
+                $"{job.Subject} ended with {job.Status}; the item was not {_done}.",
                 $"Get-VaultJob -Id {job.JobId} shows the job (and the vault's Admin > Operations > Job Status its details). Check that the item and the destination are as expected, then run the command again.");
         }
     }
