@@ -101,7 +101,7 @@ namespace VaultStaging.Vault
             await client.WaitForJobAsync(job, timeout, ctx).ConfigureAwait(false);
             if (!job.IsFinished)
                 throw new VaultException(VaultFailureKind.Client, "TIMEOUT",
-                    $"{job.Subject} had not finished after {timeout.Value.TotalMinutes:0.#} minutes (last status {job.Status ?? "unknown"}); Vault goes on with it.",
+                    $"{job.Subject} had not finished after {timeout.Value.TotalSeconds:0.#} s (last status {job.Status ?? "unknown"}); Vault goes on with it.",
                     $"Get-VaultJob -Id {job.JobId} shows it later.");
             if (job.Succeeded) return job;
             throw failure?.Invoke(job) ?? job.Failure(
