@@ -348,6 +348,19 @@ Describe 'Changing as <Name>' -ForEach $Cases {
         @(Get-Log | Where-Object operation -EQ 'job').Count | Should -BeGreaterOrEqual 4
     }
 
+    # As the file system's provider does: renaming or moving an item onto its own path succeeds and changes nothing.
+    # Before ItemChange, Rename-Item started a job onto the taken name (failing JOB_ERRORS_ENCOUNTERED on the emulator),
+    # Move-Item onto the item's own path said ITEM_NAME_EXISTS, and into its own folder wrote nothing with -PassThru.
+    It 'starts no job for Rename-Item or Move-Item onto the item''s own path, and writes the item with -PassThru' {
+        Add-StagedItem '/u10001400/Same/a.txt' -Text 'a'
+        Clear-Log
+        (Rename-Item "$Drive/Same/a.txt" -NewName 'a.txt' -PassThru -ErrorAction Stop).StagingPath | Should -Be "$Top/Same/a.txt"
+        (Move-Item "$Drive/Same/a.txt" "$Drive/Same" -PassThru -ErrorAction Stop).StagingPath | Should -Be "$Top/Same/a.txt"
+        (Move-Item "$Drive/Same/a.txt" "$Drive/Same/a.txt" -PassThru -ErrorAction Stop).StagingPath | Should -Be "$Top/Same/a.txt"
+        @(Get-Log | Where-Object operation -In 'item-update', 'job').Count | Should -Be 0 -Because 'no job was started'
+        (Get-StagedItem '/u10001400/Same/a.txt').sha256 | Should -Be (Get-Sha256 ([Text.Encoding]::UTF8.GetBytes('a')))
+    }
+
     # What Vault's job does with a taken name is UNCONFIRMED: it may fail, or replace the item there. Either
     # way the drive, like Rename-/Move-VaultStagingItem, refuses before any job starts.
     It 'refuses Rename-Item and Move-Item onto a taken name before starting a job (a vault whose job would <Taken>)' -ForEach @(

@@ -418,6 +418,21 @@ Describe 'Move, rename and delete: jobs' {
         "$($r.Errors[0])" | Should -Match ([regex]::Escape("Delete $W/a.txt"))
     }
 
+    # One home (ItemChange) waits for every item job: the drive and Sync -Delete said it three ways before.
+    It 'words each status read of a job alike in Remove-VaultStagingItem, the drive''s Remove-Item and Sync -Delete' {
+        New-EmuFile "$W/sync/extra.txt"
+        $local = New-Item (Join-Path $TestDrive 'sync') -ItemType Directory -Force
+        $lines = @(
+            Remove-VaultStagingItem "$W/a.txt" -Confirm:$false -Verbose 4>&1
+            Remove-Item "Vault:$W/b.txt" -Verbose 4>&1
+            Sync-VaultStagingFolder -Path $local.FullName -Destination "$W/sync" -Delete -Force -Verbose 4>&1
+        ) | Where-Object { $_ -is [Management.Automation.VerboseRecord] } | ForEach-Object Message
+        foreach ($p in "$W/a.txt", "$W/b.txt", "$W/sync/extra.txt") {
+            @($lines -match "^Delete $([regex]::Escape($p)): job \d+: SUCCESS\.$").Count | Should -Be 1 -Because "the status of the job deleting $p is read once: $($lines -join ' | ')"
+        }
+        foreach ($p in 'a.txt', 'b.txt', 'sync/extra.txt') { (Get-EmuItem "$W/$p").exists | Should -BeFalse }
+    }
+
     It 'keeps Vault''s 10-second pace: 4 jobs of 3 s in one interval, never read too soon, and a job that fails is an error naming its path and id' {
         Set-EmulatorOption @{ itemJobDurationMs = 3000; jobStatusMinIntervalSeconds = 10 }
         New-EmuFile "$W/one/same.txt"

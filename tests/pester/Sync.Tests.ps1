@@ -136,6 +136,44 @@ Describe 'A sync whose source does not exist' {
     }
 }
 
+Describe 'A sync -Delete whose delete job does not end in SUCCESS' {
+    BeforeAll {
+        Reset-TestEmulator
+        Connect-Jane
+    }
+
+    # One home (ItemChange) starts and waits for every item job, so a failed delete reads as Remove-VaultStagingItem's does.
+    It 'reports the job as the item cmdlets do (JOB_ and the status: what the job did, its id and status, what did not happen) and a Failed record' {
+        $local = Join-Path $work 'job-fails'
+        $null = New-Item -ItemType Directory -Force -Path $local
+        Add-Staged '/job-fails/vanishing.txt' 'v'
+        $null = Invoke-EmulatorControl -Method Post -Path options -Body @{ itemJobDurationMs = 1500 }
+        Clear-Log
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript('param($m, $c, $l) Import-Module $m; $r = Sync-VaultStagingFolder -Path $l -Destination /job-fails -Delete -Force -PassThru -Connection $c -ErrorVariable errs -ErrorAction SilentlyContinue; [pscustomobject]@{ Records = @($r); Errors = @($errs) }').AddArgument((Get-TestModulePath)).AddArgument((Get-VaultConnection)).AddArgument($local)
+            $pending = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not @(Get-EmulatorLog | Where-Object operation -EQ 'item-delete').Count) {
+                if ([DateTime]::UtcNow -gt $deadline -or $pending.IsCompleted) { throw 'The sync never started its delete job.' }
+                Start-Sleep -Milliseconds 50
+            }
+            # Another tool removes the file while the job runs: the job ends ERRORS_ENCOUNTERED.
+            $null = Invoke-EmulatorControl -Method Delete -Path ('items?path=' + [uri]::EscapeDataString('/u10001400/job-fails/vanishing.txt'))
+            $result = @($ps.EndInvoke($pending))[0]
+        } finally {
+            $ps.Dispose()
+            $null = Invoke-EmulatorControl -Method Post -Path options -Body @{ itemJobDurationMs = -1 }
+        }
+        $result.Errors.Count | Should -Be 1
+        $e = $result.Errors[0]
+        $e.FullyQualifiedErrorId | Should -BeLike 'JOB_ERRORS_ENCOUNTERED*'
+        "$e" | Should -Match 'Delete /job-fails/vanishing\.txt: job \d+ ended with ERRORS_ENCOUNTERED; the item was not deleted\.'
+        "$e" | Should -Match 'Get-VaultJob -Id \d+ shows the job'
+        $result.Records.Action | Should -Be 'Failed'
+    }
+}
+
 Describe 'A sync whose pwsh is killed part way, run again' {
     BeforeAll {
         Reset-TestEmulator

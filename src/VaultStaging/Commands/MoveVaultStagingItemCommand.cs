@@ -80,27 +80,14 @@ namespace VaultStaging.Commands
         void MoveOne(string given)
         {
             string source = StagingPath.ValidateAny(StagingPathOf(given, "Path"), "Path", allowRoot: false);
-            string name = _newName ?? StagingPath.NameOf(source);
-            string target = StagingPath.Combine(_destination, name);
-            if (StagingPath.IsWithin(_destination, source))
+            var change = ItemChange.Move(source, _destination, _newName);
+            if (change.IntoItself)
                 throw new VaultInputException("Destination", $"{source} cannot be moved into itself: the destination {_destination} is {source} or a folder inside it.");
-            if (target == source)
+            if (change.ChangesNothing)
                 throw new VaultInputException("Destination", $"{source} is already in {_destination} under that name; nothing to move.");
-
             CheckDestination();
-            StagingItem item = ExistingItem(source, "Path");
-            Await(TakenName.RefuseIfTakenAsync(Client, source, target, "moved",
-                "Give another name with -NewName, or move, rename or remove the item that is there first.", CallContext));
-            if (!ShouldProcess($"{source} ({(item.IsFolder ? "folder" : "file")})", $"Move to {target}")) return;
-
-            VaultJob job = Await(Client.MoveItemAsync(source, _destination, _newName, CallContext));
-            JobStarted(job, "the item was not moved.", _ =>
-            {
-                if (!PassThru) { WriteVerbose($"Moved {source} to {target}."); return; }
-                StagingItem moved = Await(Client.GetItemAsync(target, CallContext))
-                    ?? throw NotFound(target, "Destination", $"Job {job.JobId} succeeded, but nothing");
-                WriteItem(moved);
-            });
+            StagingItem item = Check(change, "Give another name with -NewName, or move, rename or remove the item that is there first.");
+            if (ShouldProcess($"{source} ({(item.IsFolder ? "folder" : "file")})", $"Move to {change.Target}")) Start(change, PassThru ? "Destination" : null);
         }
 
         /// <summary>Once per command: the destination must be an existing folder, or nothing can move (a terminating error).</summary>

@@ -38,20 +38,11 @@ namespace VaultStaging.Commands
 
         void RemoveOne(string given)
         {
-            string path = StagingPath.ValidateAny(StagingPathOf(given, "Path"), "Path", allowRoot: false);
-            (StagingItem item, bool hasChildren) = Await(Client.LookUpAsync(path, CallContext));
-            if (item == null) throw NotFound(path, "Path");
-            if (item.IsFolder && !Recurse && hasChildren)
-            {
-                throw new VaultException(VaultFailureKind.Client, "FolderNotEmpty",
-                    $"The folder {path} is not empty; nothing was deleted.",
-                    $"Add -Recurse to delete it with everything in it (Get-VaultStagingItem {StagingPath.Quote(path)} -Recurse shows what that is).");
-            }
+            var change = ItemChange.Delete(StagingPath.ValidateAny(StagingPathOf(given, "Path"), "Path", allowRoot: false), Recurse);
+            StagingItem item = Check(change,
+                $"Add -Recurse to delete it with everything in it (Get-VaultStagingItem {StagingPath.Quote(change.Source)} -Recurse shows what that is).");
             string what = !item.IsFolder ? "Delete file" : Recurse ? "Delete folder and everything in it" : "Delete empty folder";
-            if (!ShouldProcess($"{path} ({(item.IsFolder ? "folder" : "file")})", what)) return;
-
-            VaultJob job = Await(Client.DeleteItemAsync(path, item.IsFolder && Recurse, CallContext));
-            JobStarted(job, "the item was not deleted.", _ => WriteVerbose($"Deleted {path}."));
+            if (ShouldProcess($"{change.Source} ({(item.IsFolder ? "folder" : "file")})", what)) Start(change);
         }
     }
 }

@@ -41,25 +41,12 @@ namespace VaultStaging.Commands
 
         protected override void ProcessRecord() => RunFor(Path, () =>
         {
-            string source = StagingPath.ValidateAny(StagingPathOf(Path, "Path"), "Path", allowRoot: false);
-            string name = StagingPath.ValidateName(NewName, "NewName");
-            string target = StagingPath.Combine(StagingPath.ParentOf(source), name);
-            if (target == source)
-                throw new VaultInputException("NewName", $"{source} is already named {name}; nothing to rename.");
+            var change = ItemChange.Rename(StagingPath.ValidateAny(StagingPathOf(Path, "Path"), "Path", allowRoot: false), StagingPath.ValidateName(NewName, "NewName"));
+            if (change.ChangesNothing)
+                throw new VaultInputException("NewName", $"{change.Source} is already named {StagingPath.NameOf(change.Target)}; nothing to rename.");
 
-            StagingItem item = ExistingItem(source, "Path");
-            Await(TakenName.RefuseIfTakenAsync(Client, source, target, "renamed",
-                "Choose another -NewName, or rename or remove the item that is there first.", CallContext));
-            if (!ShouldProcess($"{source} ({(item.IsFolder ? "folder" : "file")})", $"Rename to {name}")) return;
-
-            VaultJob job = Await(Client.MoveItemAsync(source, null, name, CallContext));
-            JobStarted(job, "the item was not renamed.", _ =>
-            {
-                if (!PassThru) { WriteVerbose($"Renamed {source} to {name}."); return; }
-                StagingItem renamed = Await(Client.GetItemAsync(target, CallContext))
-                    ?? throw NotFound(target, "NewName", $"Job {job.JobId} succeeded, but nothing");
-                WriteItem(renamed);
-            });
+            StagingItem item = Check(change, "Choose another -NewName, or rename or remove the item that is there first.");
+            if (ShouldProcess($"{change.Source} ({(item.IsFolder ? "folder" : "file")})", $"Rename to {StagingPath.NameOf(change.Target)}")) Start(change, PassThru ? "NewName" : null);
         });
     }
 }

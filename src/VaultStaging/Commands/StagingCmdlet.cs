@@ -23,10 +23,6 @@ namespace VaultStaging.Commands
             else WriteObject(ItemView.Shown(item));
         }
 
-        /// <summary>The item at <paramref name="path"/>, or an ItemNotFound error naming it (one listing call).</summary>
-        protected StagingItem ExistingItem(string path, string parameterName) =>
-            Await(Client.GetItemAsync(path, CallContext)) ?? throw NotFound(path, parameterName);
-
         /// <summary>Nothing at a staging path: ItemNotFound (ObjectNotFound), naming the path and how paths are written.</summary>
         protected VaultException NotFound(string path, string parameterName, string what = "Nothing")
         {
@@ -38,25 +34,17 @@ namespace VaultStaging.Commands
             return new VaultException(VaultFailureKind.Client, "ItemNotFound", $"-{parameterName}: {what} is at the staging path {path}.", hint);
         }
 
-        /// <summary>A job that ended in anything but SUCCESS: an error whose id is JOB_ and the status, naming the path and the job.</summary>
-        protected static VaultException JobFailed(VaultJob job, string outcome)
-        {
-            return job.Failure(
-                $"{JobText(job)} ended with {job.Status}; {outcome}",
-                $"Get-VaultJob -Id {job.JobId} shows the job (and the vault's Admin > Operations > Job Status its details). Check that the item and the destination are as expected, then run the command again.");
-        }
-
         /// <summary>
-        /// Waits for <paramref name="jobs"/> together (each read on its own 10-second clock by the client) and
-        /// calls <paramref name="onDone"/> on the pipeline thread for each as soon as its wait ends: finished, at
-        /// the timeout (not <see cref="VaultJob.IsFinished"/>), or failed to be read (the exception).
+        /// Waits for <paramref name="jobs"/> together, each by <paramref name="wait"/> (read on its own 10-second
+        /// clock by the client), and calls <paramref name="onDone"/> on the pipeline thread for each as soon as its
+        /// wait ends: with the exception it threw (a job that failed, or could not be read), or null.
         /// Ctrl+C stops the waiting; the jobs go on in Vault.
         /// </summary>
-        protected void WaitForJobs(IReadOnlyCollection<VaultJob> jobs, TimeSpan? timeout, Action<VaultJob, Exception> onDone)
+        protected void WaitForJobs(IReadOnlyCollection<VaultJob> jobs, Func<VaultJob, VaultCallContext, Task> wait, Action<VaultJob, Exception> onDone)
         {
             if (jobs.Count == 0) return;
             Runner.Stream<KeyValuePair<VaultJob, Exception>>((ctx, ended, _) => Task.WhenAll(jobs.Select(job =>
-                    Client.WaitForJobAsync(job, timeout, j => ctx.Verbose($"{JobText(j)}: {j.Status}."), ctx)
+                    wait(job, ctx)
                         .ContinueWith(t => ended(new KeyValuePair<VaultJob, Exception>(job, t.IsFaulted ? t.Exception.GetBaseException() : t.IsCanceled ? new OperationCanceledException() : null)),
                             TaskContinuationOptions.ExecuteSynchronously))),
                 end =>
@@ -66,9 +54,5 @@ namespace VaultStaging.Commands
                     onDone(end.Key, end.Value);
                 });
         }
-
-        /// <summary>The start of a sentence about a job: "Move /a.txt to /b/a.txt: job 101002", or "Job 101002".</summary>
-        protected static string JobText(VaultJob job) =>
-            (job.Operation ?? job.Path) is string what ? $"{what}: job {job.JobId}" : $"Job {job.JobId}";
     }
 }

@@ -31,7 +31,7 @@ namespace VaultStaging.Commands
         protected override void EndProcessing()
         {
             TimeSpan? timeout = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null;
-            RunFor(null, () => WaitForJobs(_jobs, timeout, (job, error) =>
+            RunFor(null, () => WaitForJobs(_jobs, (job, ctx) => Client.WaitForJobAsync(job, timeout, ctx), (job, error) =>
             {
                 if (error is VaultException failure)
                 {
@@ -44,7 +44,7 @@ namespace VaultStaging.Commands
                     // wait ends at once, since the next read would come after the timeout.
                     double interval = Client.Options.JobStatusInterval.TotalSeconds;
                     WriteFailure(new VaultException(VaultFailureKind.Client, "TIMEOUT",
-                        $"{JobText(job)} had not finished when its status was last read ({job.Status ?? "unknown"}). Vault allows one status read per job " +
+                        $"{job.Subject} had not finished when its status was last read ({job.Status ?? "unknown"}). Vault allows one status read per job " +
                         $"every {interval:0.#} seconds, and the next one would have come after -Timeout {Timeout} s, so the wait ended without it.",
                         $"The job goes on in Vault. Wait again with Wait-VaultJob -Id {job.JobId}, or give a -Timeout of more than {interval:0.#} s to let it be read again."), job.JobId);
                 }

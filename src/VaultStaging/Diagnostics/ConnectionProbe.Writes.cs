@@ -176,28 +176,26 @@ namespace VaultStaging.Diagnostics
         {
             var done = new List<string>();
             string renamed = StagingPath.Combine(_folder, "small-renamed.bin");
-            await RunJobAsync("rename", _client.MoveItemAsync(_smallPath, null, "small-renamed.bin", _ctx), done).ConfigureAwait(false);
+            await RunJobAsync("rename", ItemChange.Rename(_smallPath, "small-renamed.bin"), done).ConfigureAwait(false);
             await ExpectAsync(renamed, true, "after the rename").ConfigureAwait(false);
             await ExpectAsync(_smallPath, false, "after the rename").ConfigureAwait(false);
 
             string sub = StagingPath.Combine(_folder, "sub");
             string moved = StagingPath.Combine(sub, "small-renamed.bin");
-            await RunJobAsync("move", _client.MoveItemAsync(renamed, sub, null, _ctx), done).ConfigureAwait(false);
+            await RunJobAsync("move", ItemChange.Move(renamed, sub), done).ConfigureAwait(false);
             await ExpectAsync(moved, true, "after the move").ConfigureAwait(false);
 
-            await RunJobAsync("delete", _client.DeleteItemAsync(moved, false, _ctx), done).ConfigureAwait(false);
+            await RunJobAsync("delete", ItemChange.Delete(moved, false), done).ConfigureAwait(false);
             await ExpectAsync(moved, false, "after the delete").ConfigureAwait(false);
             check.Observed = "3 jobs SUCCESS";
             check.Detail = string.Join("; ", done) + ".";
         }
 
-        async Task RunJobAsync(string what, Task<VaultJob> started, List<string> done)
+        async Task RunJobAsync(string what, ItemChange change, List<string> done)
         {
-            VaultJob job = await started.ConfigureAwait(false);
+            VaultJob job = await change.StartAsync(_client, _ctx).ConfigureAwait(false);
             Stopwatch watch = Stopwatch.StartNew();
-            await _client.WaitForJobAsync(job, TimeSpan.FromMinutes(10), null, _ctx).ConfigureAwait(false);
-            if (!job.Succeeded)
-                throw job.Failure($"The {what} job {job.JobId} ({job.Operation}) ended {job.Status ?? "unknown"}.", null);
+            await change.WaitAsync(_client, job, _ctx, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
             done.Add($"{what} job {job.JobId} SUCCESS in {watch.Elapsed.TotalSeconds:0.0} s");
         }
 
@@ -245,10 +243,7 @@ namespace VaultStaging.Diagnostics
                     bool folderThere = _folderMade || await _client.GetItemAsync(_folder, ctx).ConfigureAwait(false) != null;
                     if (folderThere)
                     {
-                        VaultJob job = await _client.DeleteItemAsync(_folder, true, ctx).ConfigureAwait(false);
-                        await _client.WaitForJobAsync(job, TimeSpan.FromMinutes(2), null, ctx).ConfigureAwait(false);
-                        if (!job.IsFinished) throw new VaultException(VaultFailureKind.Client, "TIMEOUT", $"The delete job {job.JobId} of {_folder} had not ended after 2 minutes (last status {job.Status}); Vault goes on with it.");
-                        if (!job.Succeeded) throw job.Failure($"The delete job {job.JobId} of {_folder} ended {job.Status}.", null);
+                        VaultJob job = await ItemChange.Delete(_folder, true).RunAsync(_client, ctx, TimeSpan.FromMinutes(2)).ConfigureAwait(false);
                         if (await _client.GetItemAsync(_folder, ctx).ConfigureAwait(false) != null)
                             throw new VaultException(VaultFailureKind.Client, "UNEXPECTED_STATE", $"{_folder} is still listed after its delete job ended SUCCESS.");
                         notes.Add($"removed {_folder} (job {job.JobId})");

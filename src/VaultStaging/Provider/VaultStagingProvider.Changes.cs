@@ -134,48 +134,18 @@ namespace VaultStaging.Provider
             if (t.IsStagingRoot)
                 throw Errors.Refused("OPERATION_NOT_ALLOWED", $"{path} is the root of the staging server; it cannot be removed.", "Remove the items in it instead: Remove-Item " + t.PathOf("/") + "* -Recurse.");
             StagingItem item = Lookup(t);
-            if (item == null)
-            {
-                WriteError(Errors.NotFound(path));
-                return;
-            }
-            if (!ShouldProcess(t.PathOf(t.Staging), item.IsFolder ? "Remove folder" : "Remove file")) return;
-            VaultJob job = Runner.Run(ctx => t.Client.DeleteItemAsync(t.Staging, item.IsFolder && recurse, ctx));
-            try
-            {
-                WaitForJob(t, job, "Remove-Item " + t.PathOf(t.Staging));
-            }
-            finally
-            {
-                Forget(t, t.Staging);
-            }
+            if (item == null) WriteError(Errors.NotFound(path));
+            else if (ShouldProcess(t.PathOf(t.Staging), item.IsFolder ? "Remove folder" : "Remove file")) RunJob(t, ItemChange.Delete(t.Staging, item.IsFolder && recurse), "Remove-Item");
         });
 
         protected override void RenameItem(string path, string newName) => Guard(path, () =>
         {
             Target t = Resolve(path);
             if (t.IsStagingRoot) throw Errors.Refused("OPERATION_NOT_ALLOWED", "The root of the staging server cannot be renamed.", "");
-            string name = StagingPath.ValidateName(newName, "NewName");
+            var change = ItemChange.Rename(t.Staging, StagingPath.ValidateName(newName, "NewName"));
             StagingItem item = Lookup(t);
-            if (item == null)
-            {
-                WriteError(Errors.NotFound(path));
-                return;
-            }
-            string target = StagingPath.Combine(StagingPath.ParentOf(t.Staging), name);
-            Runner.Run(ctx => TakenName.RefuseIfTakenAsync(t.Client, t.Staging, target, "renamed",
-                "Choose another name, or rename or remove the item that is there first.", ctx, t.PathOf));
-            if (!ShouldProcess($"Item: {t.PathOf(t.Staging)} Destination: {t.PathOf(target)}", "Rename Item")) return;
-            VaultJob job = Runner.Run(ctx => t.Client.MoveItemAsync(t.Staging, null, name, ctx));
-            try
-            {
-                WaitForJob(t, job, "Rename-Item " + t.PathOf(t.Staging));
-            }
-            finally
-            {
-                Forget(t, t.Staging);
-            }
-            WriteItem(t, Copy(item, target));
+            if (item == null) WriteError(Errors.NotFound(path));
+            else Change(t, t, item, change, "Rename-Item", "Choose another name, or rename or remove the item that is there first.");
         });
 
         /// <summary>
@@ -198,45 +168,34 @@ namespace VaultStaging.Provider
                 return;
             }
             StagingItem there = Lookup(to);
-            string newParent, newName;
-            if (there != null && there.IsFolder)
-            {
-                newParent = to.Staging;
-                newName = null;
-            }
-            else if (there != null)
-            {
-                throw TakenName.Error(there, from.Staging, to.Staging, "moved", "Remove it first, or move to another name.", to.PathOf);
-            }
-            else
-            {
-                newParent = StagingPath.ParentOf(to.Staging);
-                newName = StagingPath.ValidateName(StagingPath.NameOf(to.Staging), "Destination");
-                RequireParent(to, newParent, "Make the folder first: New-Item -ItemType Directory.");
-            }
-            string oldParent = StagingPath.ParentOf(from.Staging);
-            if (newParent == oldParent) newParent = null;
-            if (newName == StagingPath.NameOf(from.Staging)) newName = null;
-            string target = StagingPath.Combine(newParent ?? oldParent, newName ?? StagingPath.NameOf(from.Staging));
-            if (newParent == null && newName == null) return;
-            if (item.IsFolder && StagingPath.IsWithin(target, from.Staging))
+            bool into = there != null && there.IsFolder;
+            string newParent = into ? to.Staging : StagingPath.ParentOf(to.Staging);
+            string newName = into ? StagingPath.NameOf(from.Staging) : StagingPath.ValidateName(StagingPath.NameOf(to.Staging), "Destination");
+            var change = ItemChange.Move(from.Staging, newParent == StagingPath.ParentOf(from.Staging) ? null : newParent,
+                newName == StagingPath.NameOf(from.Staging) ? null : newName);
+            if (there == null) RequireParent(to, newParent, "Make the folder first: New-Item -ItemType Directory.");
+            else if (!into && !change.ChangesNothing) throw change.Taken(there, "Remove it first, or move to another name.", to.PathOf);
+            if (item.IsFolder && change.IntoItself)
                 throw Errors.Refused("OPERATION_NOT_ALLOWED", $"{path} cannot be moved into itself.", "");
-            // Into a folder: the name may be taken there (a new path was looked up above and is free).
-            if (there != null)
-                Runner.Run(ctx => TakenName.RefuseIfTakenAsync(from.Client, from.Staging, target, "moved",
-                    "Move it under another name (Move-Item to the full new path), or move, rename or remove the item that is there first.", ctx, to.PathOf));
-            if (!ShouldProcess($"Item: {from.PathOf(from.Staging)} Destination: {to.PathOf(target)}", "Move Item")) return;
-            VaultJob job = Runner.Run(ctx => from.Client.MoveItemAsync(from.Staging, newParent, newName, ctx));
-            try
-            {
-                WaitForJob(from, job, "Move-Item " + from.PathOf(from.Staging));
-            }
-            finally
-            {
-                Forget(from, from.Staging);
-            }
-            WriteItem(to, Copy(item, target));
+            Change(from, to, item, change, "Move-Item",
+                "Move it under another name (Move-Item to the full new path), or move, rename or remove the item that is there first.", checkTarget: there != null);
         });
+
+        /// <summary>
+        /// Rename-Item and Move-Item once the item is known: the target name checked (a new path Move-Item looked up is
+        /// known to be free), the question, the job, and the item at its new path. A change onto the item's own
+        /// path starts no job and writes the item as it is, as the file system's provider does.
+        /// </summary>
+        void Change(Target from, Target to, StagingItem item, ItemChange change, string cmdlet, string hint, bool checkTarget = true)
+        {
+            if (!change.ChangesNothing)
+            {
+                if (checkTarget) Runner.Run(ctx => change.RefuseTakenNameAsync(from.Client, hint, ctx, to.PathOf));
+                if (!ShouldProcess($"Item: {from.PathOf(from.Staging)} Destination: {to.PathOf(change.Target)}", cmdlet.Replace('-', ' '))) return;
+                RunJob(from, change, cmdlet);
+            }
+            WriteItem(to, Copy(item, change.Target));
+        }
 
         /// <summary>Copy-Item within or out of a Vault drive: refused with the cmdlets that do it (see also MakePath).</summary>
         protected override void CopyItem(string path, string copyPath, bool recurse) =>
@@ -276,14 +235,20 @@ namespace VaultStaging.Provider
             return provider == null || provider.ImplementingType == typeof(VaultStagingProvider);
         }
 
-        /// <summary>Waits for a move or delete job; anything but SUCCESS is an error that names the job and its status.</summary>
-        void WaitForJob(Target t, VaultJob job, string what)
+        /// <summary>Starts the change's job and waits for it; anything but SUCCESS is an error that names the job and its status.</summary>
+        void RunJob(Target t, ItemChange change, string cmdlet)
         {
-            VaultJob done = Runner.Run(ctx => t.Client.WaitForJobAsync(job, null, j => ctx.Verbose($"{what}: Vault's job {j.JobId} is {j.Status}."), ctx));
-            if (!done.Succeeded)
-                throw done.Failure(
-                    $"{what}: Vault's job {done.JobId} ended {done.Status ?? "without a status"}; nothing may have changed.",
-                    "Check the items with Get-ChildItem, then try again.");
+            string what = cmdlet + " " + t.PathOf(change.Source);
+            try
+            {
+                Runner.Run(ctx => change.RunAsync(t.Client, ctx, failure: job => job.Failure(
+                    $"{what}: Vault's job {job.JobId} ended {job.Status ?? "without a status"}; nothing may have changed.",
+                    "Check the items with Get-ChildItem, then try again.")));
+            }
+            finally
+            {
+                Forget(t, change.Source);
+            }
         }
 
         // (The short cache needs no word: the change went through the client, which moved its ChangeMark.)

@@ -9,8 +9,8 @@ namespace VaultStaging.Transfer
 {
     /// <summary>
     /// The deletions of a sync with -Delete, after its transfers: on the staging server each is a Vault job
-    /// (started, then waited for; the jobs wait together, each on its own 10-second clock), locally a file or
-    /// a folder with what is in it. A job that does not end in SUCCESS fails that record.
+    /// (<see cref="ItemChange"/>: started, then waited for; the jobs wait together, each on its own 10-second
+    /// clock), locally a file or a folder with what is in it. A job that does not end in SUCCESS fails that record.
     /// </summary>
     internal sealed class SyncDeleter : IDisposable
     {
@@ -33,10 +33,7 @@ namespace VaultStaging.Transfer
             VaultCallContext ctx = _ctx.WithCancellation(token);
             if (record.Direction == SyncDirection.Upload)
             {
-                VaultJob job = await _client.DeleteItemAsync(record.StagingPath, record.Kind == StagingItemKind.Folder, ctx).ConfigureAwait(false);
-                job = await _client.WaitForJobAsync(job, null, j => ctx.Verbose($"Job {j.JobId} ({j.Operation}): {j.Status}."), ctx).ConfigureAwait(false);
-                if (!job.Succeeded)
-                    throw job.Failure($"Deleting {record.StagingPath} failed: its job {job.JobId} ended with {job.Status}.", "Check the item with Get-VaultStagingItem and the job in Vault.");
+                await ItemChange.Delete(record.StagingPath, record.Kind == StagingItemKind.Folder).RunAsync(_client, ctx).ConfigureAwait(false);
             }
             else if (record.Kind == StagingItemKind.Folder)
             {

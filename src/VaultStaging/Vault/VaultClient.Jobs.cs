@@ -55,6 +55,10 @@ namespace VaultStaging.Vault
             }
         }
 
+        /// <summary>The same, with one verbose line per status read ("Move /a.txt to /b/a.txt: job 101002: RUNNING.").</summary>
+        public Task<VaultJob> WaitForJobAsync(VaultJob job, TimeSpan? timeout, VaultCallContext ctx) =>
+            WaitForJobAsync(job, timeout, j => ctx.Verbose($"{j.Subject}: {j.Status}."), ctx);
+
         /// <summary>Vault's interval plus a small margin, so two reads never arrive closer than Vault allows.</summary>
         TimeSpan JobReadInterval => _options.JobStatusInterval + TimeSpan.FromMilliseconds(Math.Max(100, _options.JobStatusInterval.TotalMilliseconds * 0.05));
 

@@ -36,6 +36,9 @@ namespace VaultStaging
 
         public override string ToString() => $"job {JobId}: {Status ?? "submitted"}";
 
+        /// <summary>The start of a sentence about the job: "Move /a.txt to /b/a.txt: job 101002", or "Job 101002".</summary>
+        internal string Subject => (Operation ?? Path) is string what ? $"{what}: job {JobId}" : $"Job {JobId}";
+
         /// <summary>The error for a job that ended in anything but SUCCESS: its id is JOB_ and the status, one form wherever a job is waited for.</summary>
         internal Vault.VaultException Failure(string message, string hint) =>
             new Vault.VaultException(Vault.VaultFailureKind.Vault, "JOB_" + (Status ?? "UNKNOWN"), message, hint);
