@@ -113,4 +113,36 @@ Describe 'Listings in the <Form> form' -ForEach $Forms {
         }
         (Invoke-EmulatorControl -Path ('items?path=' + [uri]::EscapeDataString('/u10001400/t/empty'))).exists | Should -BeTrue
     }
+
+    It 'a sync reads from the one listing which folders are there, and looks up only a folder with no file in it' {
+        # Local: new folders with files (one two deep), a folder already staged with its file, a folder empty on both
+        # sides, and an empty one that is new. The staging folder holds files only, so neither form names a folder.
+        $source = Join-Path $TestDrive "folders-$Form"
+        foreach ($f in 'new1/x.txt', 'new2/sub/y.txt', 'new3/z.txt', 'top.txt', 'kept/k.txt') {
+            $null = New-Item -ItemType File -Force -Path (Join-Path $source $f) -Value 'abc'
+            (Get-Item -LiteralPath (Join-Path $source $f)).LastWriteTimeUtc = [DateTime]::UtcNow.AddHours(-1)
+        }
+        $null = New-Item -ItemType Directory -Force -Path (Join-Path $source 'hollow'), (Join-Path $source 'fresh-empty')
+        foreach ($f in 'top.txt', 'kept/k.txt') { $null = Invoke-EmulatorControl -Method Post -Path items -Body @{ path = "/u10001400/n/$f"; kind = 'file'; size = 3 } }
+        $null = Invoke-EmulatorControl -Method Post -Path items -Body @{ path = '/u10001400/n/hollow'; kind = 'folder' }
+        $null = Invoke-EmulatorControl -Method Delete -Path log
+
+        $records = @(Sync-VaultStagingFolder -Path $source -Destination /n -Direction Upload -PassThru)
+
+        @($records | Where-Object Action -EQ 'Uploaded').RelativePath | Sort-Object | Should -Be @('fresh-empty', 'new1', 'new1/x.txt', 'new2', 'new2/sub', 'new2/sub/y.txt', 'new3', 'new3/z.txt')
+        $reads = @(Get-EmulatorLog | Where-Object { $_.method -eq 'GET' -and $_.operation -eq 'items' } | ForEach-Object { $_.path -replace '^.*/file_staging/items', '' })
+        # The folder itself, its one recursive listing, and (where the listing names no folder) the two local folders
+        # with no file in them, which only a read tells apart: 'hollow' is there, empty, and 'fresh-empty' is not.
+        # (The connection's own first call, whether jane is an admin, reads /u10001400 when no test made it before.)
+        $lookedUp = @($reads | Where-Object { $_ -notin '/n', '/u10001400/n', '/u10001400' })
+        if ($Form -eq 'reference') { $lookedUp | Should -BeNullOrEmpty }
+        else { @($lookedUp -replace '^/u10001400', '' | Sort-Object) | Should -Be @('/n/fresh-empty', '/n/hollow') }
+        @(Get-WriteCall | Where-Object { $_.operation -eq 'item-create' }).Count | Should -Be 8 -Because 'five folders made and three files sent, none already there'
+        (Invoke-EmulatorControl -Path ('items?path=' + [uri]::EscapeDataString('/u10001400/n/new2/sub/y.txt'))).exists | Should -BeTrue
+
+        # A download without -Delete does nothing with a local folder the staging server lacks: nothing to look up.
+        $null = Invoke-EmulatorControl -Method Delete -Path log
+        $null = Sync-VaultStagingFolder -Path $source -Destination /n -Direction Download
+        @(Get-EmulatorLog | Where-Object { $_.method -eq 'GET' -and $_.operation -eq 'items' }).Count | Should -Be 2 -Because 'the folder and its one listing'
+    }
 }

@@ -267,6 +267,50 @@ Describe 'Upload session cmdlets' {
         (Get-Staged '/u10001400/cmd/commit.bin').exists | Should -BeTrue
     }
 
+    It 'names the upload session once when a commit fails, and never the Vault session' {
+        # Connected with a session id made elsewhere, so the test knows the secret that must not show.
+        $sid = New-TestVaultSession -User jane
+        Connect-Vault -Vault $emu.BaseUrl -SessionId (ConvertTo-SecureString $sid -AsPlainText -Force)
+        function Get-Count([string] $Text, [string] $Part) { ([regex]::Matches($Text, [regex]::Escape($Part))).Count }
+
+        # Vault refuses the commit of an incomplete session, naming the session in its own message.
+        $s = New-VaultUploadSession -Path '/cmd/half.bin' -Size 12MB
+        Complete-VaultUploadSession -Id $s.Id -Confirm:$false -ErrorVariable refused -ErrorAction SilentlyContinue
+        $refused.Count | Should -Be 1
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'OPERATION_NOT_ALLOWED,*'
+        Get-Count "$($refused[0])" $s.Id | Should -Be 1 -Because "the message was: $($refused[0])"
+
+        # Send-VaultFile: the commit fails, the session stays; its id is said once, and given in the command that aborts it.
+        $file = New-RandomFile 'commit-fails.bin' 6MB -Seed 12
+        $null = Invoke-EmulatorControl -Method Post -Path faults -Body @{ kind = 'http-status'; operation = 'commit'; status = 400 }
+        Send-VaultFile -LiteralPath $file -Destination '/cmd/commit-fails.bin' -UploadMethod UploadSession -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed.Count | Should -Be 1
+        $id = (Get-VaultUploadSession | Where-Object Path -like '*/cmd/commit-fails.bin').Id
+        $message = "$($failed[0])"
+        $message | Should -BeLike "*To abort it, run: Remove-VaultUploadSession -Id '$id'*"
+        Get-Count $message.Replace("Remove-VaultUploadSession -Id '$id'", '') $id | Should -Be 1 -Because "the message was: $message"
+        foreach ($text in "$($refused[0])", $message, ($failed[0] | Format-List * -Force | Out-String), ($refused[0] | Format-List * -Force | Out-String)) {
+            $text.Contains($sid) | Should -BeFalse -Because 'the Vault session id is a secret'
+        }
+    }
+
+    It 'says what a commit job does when it is read by its id alone' {
+        # Two jobs, each read once: Vault allows one read of a job per 10 seconds, whichever connection reads it.
+        $files = (New-RandomFile 'by-id/one.bin' 6MB -Seed 13), (New-RandomFile 'by-id/two.bin' 6MB -Seed 14)
+        $sent, $other = Send-VaultFile -LiteralPath $files -Destination '/cmd/' -UploadMethod UploadSession -PassThru | Sort-Object Destination
+        # Started on this connection: the connection remembers what the job does.
+        $job = Get-VaultJob -Id $sent.JobId
+        $job.Operation | Should -BeLike "Commit upload session $($sent.UploadSessionId)"
+        $job | Format-Table | Out-String -Width 80 | Should -BeLike "*$($sent.JobId) SUCCESS*Commit*"
+        # Read on another connection (as in another session, or for another tool's job): Vault's answer names only
+        # the HTTP method of the call that started it, which is said as it is, never a blank.
+        Connect-Jane
+        $elsewhere = Get-VaultJob -Id $other.JobId
+        $elsewhere.Method | Should -Be 'POST'
+        $elsewhere.Operation | Should -Be 'Unknown (a POST job started elsewhere)'
+        $elsewhere | Format-Table | Out-String -Width 80 | Should -BeLike "*$($other.JobId) SUCCESS*Unknown (a POST job*"
+    }
+
     It 'shows with -WhatIf what it would abort and aborts nothing' {
         $before = @(Get-VaultUploadSession).Count
         # "What if" lines go to the host, not to a stream: a transcript records them.

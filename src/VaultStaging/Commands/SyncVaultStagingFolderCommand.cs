@@ -151,16 +151,26 @@ namespace VaultStaging.Commands
 
         /// <summary>
         /// A vault that answers a recursive listing with the files alone (one of the two forms seen, vault-api.md)
-        /// hides its empty folders. When the listing named no folder of its own, each local folder it did not show
-        /// is looked up (a read), so an unchanged sync makes no folder again and a download with -Delete keeps a
-        /// local folder that is on the staging server too.
+        /// names no folder: those that hold a file are derived from its path (DerivedFolders), so the only ones the
+        /// listing cannot show are folders with no file below them, empty on the staging server or not there at
+        /// all. A local folder the listing did not show is looked up (a read) only where that difference matters:
+        /// an upload of a folder with no file in it (made again on every run otherwise, a write in an unchanged
+        /// sync), and a download with -Delete (a local folder that is on the staging server, empty, stays). A
+        /// folder an upload puts files into is simply made, which costs no more than the read when it is already
+        /// there (Vault says ITEM_NAME_EXISTS, and it is used), and one call less when it is new.
         /// </summary>
         void AddFoldersTheListingHid(string staging, List<LocalEntry> localTree, List<StagingItem> remoteTree)
         {
             if (remoteTree.Any(i => i.IsFolder && !i.Derived)) return;
+            if (Direction == SyncDirection.Download && !Delete) return;
             var shown = new HashSet<string>(remoteTree.Select(i => i.Path), StringComparer.Ordinal);
+            // Local folders (relative paths) with a file to send below them.
+            var holdsFile = new HashSet<string>(StringComparer.Ordinal);
+            if (Direction == SyncDirection.Upload)
+                foreach (string file in localTree.Where(e => !e.IsFolder && !Filter.LeavesOut(e.RelativePath, false)).Select(e => e.RelativePath))
+                    for (int slash = file.LastIndexOf('/'); slash > 0 && holdsFile.Add(file.Substring(0, slash)); slash = file.LastIndexOf('/', slash - 1)) { }
             var absent = new HashSet<string>(StringComparer.Ordinal);
-            foreach (LocalEntry folder in localTree.Where(e => e.IsFolder).OrderBy(e => e.RelativePath, StringComparer.Ordinal))
+            foreach (LocalEntry folder in localTree.Where(e => e.IsFolder && !holdsFile.Contains(e.RelativePath)).OrderBy(e => e.RelativePath, StringComparer.Ordinal))
             {
                 string remote = StagingPath.Combine(staging, folder.RelativePath);
                 if (shown.Contains(remote)) continue;

@@ -144,13 +144,13 @@ namespace VaultStaging.Host
 
         static long Now => Stopwatch.GetTimestamp();
 
-        /// <summary>What was at <paramref name="path"/> a moment ago (<paramref name="item"/> null: nothing).</summary>
-        public bool TryGet(string path, out StagingItem item)
+        /// <summary>What was at <paramref name="path"/> a moment ago, and not before <paramref name="since"/> (<paramref name="item"/> null: nothing).</summary>
+        public bool TryGet(string path, out StagingItem item, long since = 0)
         {
             item = null;
             lock (_items)
             {
-                if (!_items.TryGetValue(path, out var entry)) return false;
+                if (!_items.TryGetValue(path, out var entry) || entry.Stamp < since) return false;
                 if (Now - entry.Stamp > Lifetime || entry.Mark != _client.ChangeMark)
                 {
                     _items.Remove(path);

@@ -28,6 +28,9 @@ namespace VaultStaging.Provider
     {
         internal CommandListings Listings { get; } = new CommandListings();
 
+        /// <summary>When PowerShell made this object for its command (a Stopwatch timestamp).</summary>
+        internal long Made { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
         /// <summary>Whether the command recurses (Get-ChildItem -Recurse / -Depth; Remove-Item -Recurse).</summary>
         internal bool Recurse { get; set; }
     }

@@ -63,8 +63,10 @@ namespace VaultStaging.Provider
 
         /// <summary>
         /// Vault's answer to a created file has no modified_date, so New-Item would show the new file with an
-        /// empty Modified: the date is read back from Vault (one listing call). The file is in place either way,
-        /// so a failed read only leaves the date out (a verbose line says why).
+        /// empty Modified: the date is read back from Vault (one listing call). Worth that call: New-Item makes one
+        /// file, and the date shown is Vault's own (its clock, whole seconds), the one dir and a sync see later,
+        /// which the local clock's time of the answer would not be. The file is in place either way, so a failed
+        /// read only leaves the date out (a verbose line says why).
         /// </summary>
         StagingItem WithModifiedDate(Target t, string staging, StagingItem item)
         {

@@ -171,10 +171,13 @@ namespace VaultStaging.Provider
         {
             if (t.IsStagingRoot) return StagingItem.Folder(StagingPath.Root);
             // A command of ours keeps what it learned for itself (gone with the command); other calls (tab
-            // completion, Set-Location, Resolve-Path) share the few seconds of the short cache.
-            Listing listing = (DynamicParameters as VaultCommandScope)?.Listings.For(t.Client);
+            // completion, Set-Location, Resolve-Path) share the few seconds of the short cache. A command also takes
+            // from that cache what was put there since PowerShell made its parameters: its own path check, which
+            // PowerShell makes without them (else a Get-ChildItem read the folder twice when nothing had just before).
+            var scope = DynamicParameters as VaultCommandScope;
+            Listing listing = scope?.Listings.For(t.Client);
             if (listing != null && listing.TryGetItem(t.Staging, out StagingItem known)) return known;
-            if (listing == null && State.MemoryOf(t.Client).TryGet(t.Staging, out StagingItem remembered)) return remembered;
+            if (State.MemoryOf(t.Client).TryGet(t.Staging, out StagingItem remembered, since: scope?.Made ?? 0)) return remembered;
             long mark = t.Client.ChangeMark;
             StagingItem item = Runner.Run(ctx => t.Client.GetItemAsync(t.Staging, ctx));
             if (listing != null) listing.Remember(t.Staging, item);

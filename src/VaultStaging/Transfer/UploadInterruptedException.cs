@@ -67,9 +67,12 @@ namespace VaultStaging.Transfer
                 return $"The upload of {request.LocalPath} to {request.Destination} was stopped while its commit was on the way: every part was sent and checked, " +
                        $"and Vault may have taken the commit of upload session {session.Id}. Check with Get-VaultUploadSession -Id '{Quote(session.Id)}': " +
                        $"if it is gone, the file was committed; if it is still active, run {ResumeCommandFor(request)} to commit it, or abort it with Remove-VaultUploadSession -Id '{Quote(session.Id)}'.";
+            // The session's 78-character id is said once in words (the failed call's message often names it
+            // already), and again in the command that aborts it.
+            string theSession = why.IndexOf(session.Id, StringComparison.Ordinal) >= 0 ? "The upload session" : $"Upload session {session.Id}";
             string expires = session.ExpirationDate.HasValue ? $" until {session.ExpirationDate.Value:yyyy-MM-dd HH:mm} (local time)" : "";
             return $"The upload of {request.LocalPath} to {request.Destination} {why} " +
-                   $"Upload session {session.Id} stays active{expires} with the parts sent so far. " +
+                   $"{theSession} stays active{expires} with the parts sent so far. " +
                    $"To resume it, run: {ResumeCommandFor(request)} (or the same command again). " +
                    $"To abort it, run: Remove-VaultUploadSession -Id '{Quote(session.Id)}'.";
         }

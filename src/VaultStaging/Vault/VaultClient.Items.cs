@@ -292,12 +292,12 @@ namespace VaultStaging.Vault
             return JobOf(await SendAsync(request, ctx).ConfigureAwait(false), what, normal);
         }
 
-        static VaultJob JobOf(VaultResponse answer, string what, string path)
+        VaultJob JobOf(VaultResponse answer, string what, string path)
         {
             long? jobId = VaultJson.AsInt64(answer.Data?["job_id"]);
             if (jobId == null)
                 throw new VaultException(VaultFailureKind.Http, "HTTP_ERROR", $"{what} failed: Vault's answer had no job_id.");
-            return new VaultJob { JobId = jobId.Value, Path = path, Operation = what };
+            return Started(new VaultJob { JobId = jobId.Value, Path = path, Operation = what });
         }
     }
 

@@ -18,10 +18,37 @@ namespace VaultStaging.Vault
     public sealed partial class VaultClient
     {
         readonly Dictionary<long, long> _jobLastRead = new Dictionary<long, long>();
+        readonly Dictionary<long, VaultJob> _jobsStarted = new Dictionary<long, VaultJob>();
+        const int MaxJobsRemembered = 4096;
+
+        /// <summary>
+        /// A job this connection started (a commit, move, rename or delete), remembered so that a read by its id
+        /// alone still says what it does: Vault's job status names only the HTTP method of the call that started it.
+        /// </summary>
+        internal VaultJob Started(VaultJob job)
+        {
+            lock (_jobsStarted)
+            {
+                if (_jobsStarted.Count >= MaxJobsRemembered) _jobsStarted.Clear();
+                _jobsStarted[job.JobId] = job;
+            }
+            return job;
+        }
 
         /// <summary>Reads a job's status into <paramref name="job"/>, waiting first if it was read less than the interval ago.</summary>
         public async Task<VaultJob> GetJobAsync(VaultJob job, VaultCallContext ctx)
         {
+            if (job.Operation == null)
+            {
+                VaultJob started;
+                lock (_jobsStarted) _jobsStarted.TryGetValue(job.JobId, out started);
+                if (started != null)
+                {
+                    job.Operation = started.Operation;
+                    job.Path = job.Path ?? started.Path;
+                    job.UploadSessionId = job.UploadSessionId ?? started.UploadSessionId;
+                }
+            }
             await WaitForReadSlotAsync(job.JobId, ctx.CancellationToken).ConfigureAwait(false);
             var request = new VaultRequest(HttpMethod.Get, ApiRoot + "services/jobs/" + job.JobId.ToString(CultureInfo.InvariantCulture), "Read the status of job " + job.JobId);
             VaultResponse answer;

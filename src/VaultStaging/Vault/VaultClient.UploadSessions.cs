@@ -161,20 +161,29 @@ namespace VaultStaging.Vault
         public async Task<VaultJob> CommitUploadSessionOnceAsync(string id, VaultCallContext ctx)
         {
             var request = new VaultRequest(HttpMethod.Post, UploadRoot + "/" + EscapeId(id), "Commit upload session " + id) { Idempotent = false };
-            VaultResponse answer = await SendAsync(request, ctx, async lost =>
+            VaultResponse answer;
+            try
             {
-                ctx.Verbose($"The answer to committing upload session {id} was lost ({lost.ErrorType}); checking the session before doing anything else.");
-                if (!await IsActiveAsync(id, ctx).ConfigureAwait(false))
-                    throw new VaultException(VaultFailureKind.Client, "COMMIT_UNCONFIRMED",
-                        $"Commit upload session {id}: the answer was lost, and the session is no longer active, so Vault most likely took the commit. Its job id is unknown; check that the file is on the staging server.")
-                    { Operation = lost.Operation };
-                ctx.Verbose($"Upload session {id} is still active: the commit did not arrive; sending it again.");
-                return (false, (VaultResponse)null);
-            }).ConfigureAwait(false);
+                answer = await SendAsync(request, ctx, async lost =>
+                {
+                    ctx.Verbose($"The answer to committing upload session {id} was lost ({lost.ErrorType}); checking the session before doing anything else.");
+                    if (!await IsActiveAsync(id, ctx).ConfigureAwait(false))
+                        throw new VaultException(VaultFailureKind.Client, "COMMIT_UNCONFIRMED",
+                            $"Commit upload session {id}: the answer was lost, and the session is no longer active, so Vault most likely took the commit. Its job id is unknown; check that the file is on the staging server.")
+                        { Operation = lost.Operation };
+                    ctx.Verbose($"Upload session {id} is still active: the commit did not arrive; sending it again.");
+                    return (false, (VaultResponse)null);
+                }).ConfigureAwait(false);
+            }
+            catch (VaultException e) when (e.VaultMessage != null && e.VaultMessage.IndexOf(id, StringComparison.Ordinal) >= 0)
+            {
+                // Vault's own message names the session already: the 78-character id once is enough.
+                throw e.Rephrased($"Commit failed: {e.VaultMessage} ({e.ErrorType})", e.Hint);
+            }
             long? jobId = VaultJson.AsInt64(answer.Data?["job_id"]);
             if (jobId == null)
                 throw new VaultException(VaultFailureKind.Http, "HTTP_ERROR", $"Commit upload session {id} failed: Vault's answer had no job_id.");
-            return new VaultJob { JobId = jobId.Value, UploadSessionId = id, Operation = "Commit upload session " + id };
+            return Started(new VaultJob { JobId = jobId.Value, UploadSessionId = id, Operation = "Commit upload session " + id });
         }
 
         /// <summary>Whether the session is still active: Vault answers INVALID_DATA for one committed, aborted or expired.</summary>

@@ -20,7 +20,10 @@ namespace VaultStaging
         /// <summary>The staging path the job acts on (the file a commit produces, the item moved or deleted), when known.</summary>
         public string Path { get; set; }
 
-        /// <summary>What the job does, in words ("Move /a.txt to /b/a.txt"), when this module started it.</summary>
+        /// <summary>
+        /// What the job does, in words ("Move /a.txt to /b/a.txt") when this connection started it; for another job,
+        /// "Unknown (a POST job started elsewhere)": Vault's status says only the HTTP method that started it.
+        /// </summary>
         public string Operation { get; set; }
 
         /// <summary>Vault's name for the job's method, when it reports one.</summary>
@@ -51,6 +54,7 @@ namespace VaultStaging
             CreatedDate = VaultJson.AsDate(data["created_date"]) ?? CreatedDate;
             RunStartDate = VaultJson.AsDate(data["run_start_date"]) ?? RunStartDate;
             RunEndDate = VaultJson.AsDate(data["run_end_date"]) ?? RunEndDate;
+            if (Operation == null) Operation = Method != null ? $"Unknown (a {Method} job started elsewhere)" : "Unknown (started elsewhere)";
         }
     }
 }
