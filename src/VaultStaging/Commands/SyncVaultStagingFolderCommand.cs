@@ -158,8 +158,8 @@ namespace VaultStaging.Commands
         void AddFoldersTheListingHid(string staging, List<LocalEntry> localTree, List<StagingItem> remoteTree)
         {
             if (remoteTree.Any(i => i.IsFolder && !i.Derived)) return;
-            var shown = new HashSet<string>(remoteTree.Select(i => i.Path), StringComparer.Ordinal);
-            var absent = new HashSet<string>(StringComparer.Ordinal);
+            var shown = new HashSet<string>(remoteTree.Select(i => i.Path), StagingPath.Comparer);
+            var absent = new HashSet<string>(StagingPath.Comparer);
             foreach (LocalEntry folder in localTree.Where(e => e.IsFolder).OrderBy(e => e.RelativePath, StringComparer.Ordinal))
             {
                 string remote = StagingPath.Combine(staging, folder.RelativePath);
