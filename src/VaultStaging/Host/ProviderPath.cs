@@ -159,29 +159,18 @@ namespace VaultStaging.Host
             string baseDrive = DriveOf(basePath);
             if (!string.Equals(drive, baseDrive, StringComparison.OrdinalIgnoreCase))
                 return Format(drive, staging);
-            string baseStaging = StagingOf(basePath);
-            string result;
-            string below = StagingPath.RelativeTo(staging, baseStaging);
-            if (below != null)
+            // Up to the common ancestor (none when the path is below the base), then down.
+            string common = StagingOf(basePath);
+            int ups = 0;
+            while (StagingPath.RelativeTo(staging, common) == null)
             {
-                result = below;
+                common = StagingPath.ParentOf(common) ?? StagingPath.Root;
+                ups++;
             }
-            else
-            {
-                // Up to the common ancestor, then down.
-                string common = baseStaging;
-                int ups = 0;
-                while (StagingPath.RelativeTo(staging, common) == null)
-                {
-                    common = StagingPath.ParentOf(common) ?? StagingPath.Root;
-                    ups++;
-                }
-                var text = new StringBuilder();
-                for (int i = 0; i < ups; i++) text.Append("..").Append(Separator);
-                text.Append(StagingPath.RelativeTo(staging, common));
-                result = text.ToString().TrimEnd(Separator);
-            }
-            result = result.Replace('/', Separator);
+            var text = new StringBuilder();
+            for (int i = 0; i < ups; i++) text.Append("..").Append(Separator);
+            text.Append(StagingPath.RelativeTo(staging, common));
+            string result = text.ToString().TrimEnd(Separator).Replace('/', Separator);
             return trailing && result.Length > 0 ? result + Separator : result;
         }
 
