@@ -80,7 +80,8 @@
 - Windows PowerShell 5.1: no Expect: 100-continue, TLS 1.2 added only to an explicit protocol list, a managed MD5
   where the FIPS policy refuses the platform's, DotNetFrameworkVersion 4.7.2 in the manifest.
 - Staging paths and paths on VaultStaging drives (Vault:/x, Prod:\x) wherever a staging path is taken; tab
-  completion of staging paths.
+  completion of staging paths. Staging paths keep their case and compare as written (/Docs and /docs are two
+  folders, also to Resolve-Path -Relative on the drive); drive names compare without case.
 - Vault's errors become ErrorRecords whose FullyQualifiedErrorId starts with Vault's error type, with a hint.
 - Tab completion of -Id (the active upload sessions, with their paths) and -Vault (vaults connected before).
 - A format file: default tables that fit an 80-column console (sessions, their parts, connections, and the

@@ -109,7 +109,7 @@ namespace VaultStaging.Commands
             try
             {
                 if (MyInvocation.BoundParameters.ContainsKey(nameof(PartSize)))
-                    PartPlanner.Plan(PartPlanner.MinPartSize, ActiveConnection.ApiVersion, PartSize);
+                    PartPlanner.CheckPartSize(PartSize, ActiveConnection.ApiVersion);
                 _destination = StagingPathOf(Destination, "Destination");
                 if (Recurse || IsFolderDestination) StagingPath.ValidateAny(_destination, "Destination");
                 else StagingPath.ValidateFile(_destination, "Destination");
@@ -264,7 +264,6 @@ namespace VaultStaging.Commands
 
         FileUploadRequest Request(string fullPath, long length, string destination)
         {
-            string name = System.IO.Path.GetFileName(fullPath);
             var request = new FileUploadRequest(fullPath, length, StagingPath.ValidateFile(destination, "Destination"))
             {
                 Overwrite = Overwrite,
@@ -275,9 +274,8 @@ namespace VaultStaging.Commands
             };
             if (request.Method == UploadMethod.Direct && length > VaultClient.MaxDirectFileSize)
                 throw new VaultInputException("UploadMethod", $"'{fullPath}' has {length:N0} bytes; -UploadMethod Direct takes files of at most {VaultClient.MaxDirectFileSize:N0} bytes. Leave -UploadMethod out to send it through an upload session.");
-            // Plans now: a file over 500 GB, or a part size that cannot cut this file, is an error before any call.
-            if (request.EffectiveMethod == UploadMethod.UploadSession)
-                PartPlanner.Plan(length, ActiveConnection.ApiVersion, PartSizeOrNull, name);
+            // Plans now, once: a file over 500 GB, or a part size that cannot cut this file, is an error before any call.
+            if (request.EffectiveMethod == UploadMethod.UploadSession) request.PlanParts(ActiveConnection.ApiVersion);
             return request;
         }
 

@@ -163,13 +163,13 @@ namespace VaultStaging.Commands
         {
             if (remoteTree.Any(i => i.IsFolder && !i.Derived)) return;
             if (Direction == SyncDirection.Download && !Delete) return;
-            var shown = new HashSet<string>(remoteTree.Select(i => i.Path), StringComparer.Ordinal);
+            var shown = new HashSet<string>(remoteTree.Select(i => i.Path), StagingPath.Comparer);
             // Local folders (relative paths) with a file to send below them.
             var holdsFile = new HashSet<string>(StringComparer.Ordinal);
             if (Direction == SyncDirection.Upload)
                 foreach (string file in localTree.Where(e => !e.IsFolder && !Filter.LeavesOut(e.RelativePath, false)).Select(e => e.RelativePath))
                     for (int slash = file.LastIndexOf('/'); slash > 0 && holdsFile.Add(file.Substring(0, slash)); slash = file.LastIndexOf('/', slash - 1)) { }
-            var absent = new HashSet<string>(StringComparer.Ordinal);
+            var absent = new HashSet<string>(StagingPath.Comparer);
             foreach (LocalEntry folder in localTree.Where(e => e.IsFolder && !holdsFile.Contains(e.RelativePath)).OrderBy(e => e.RelativePath, StringComparer.Ordinal))
             {
                 string remote = StagingPath.Combine(staging, folder.RelativePath);

@@ -111,7 +111,7 @@ namespace VaultStaging.Host
         {
             if (string.IsNullOrEmpty(path)) return "";
             string p = TrimEnd(WithSeparators(path));
-            if (!string.IsNullOrEmpty(root) && string.Equals(p, TrimEnd(WithSeparators(root)), StringComparison.OrdinalIgnoreCase)) return "";
+            if (!string.IsNullOrEmpty(root) && IsSame(p, TrimEnd(WithSeparators(root)))) return "";
             int prefix = PrefixLength(p);
             string body = p.Substring(prefix);
             if (body.Length == 0 || body == Separator.ToString()) return "";
@@ -120,6 +120,11 @@ namespace VaultStaging.Host
             if (last == 0) return p.Substring(0, prefix) + Separator;
             return p.Substring(0, prefix + last);
         }
+
+        /// <summary>Whether two paths are one: the drive names as PowerShell compares them (without case), the rest by the staging paths' rule.</summary>
+        static bool IsSame(string a, string b) =>
+            string.Equals(DriveOf(a), DriveOf(b), StringComparison.OrdinalIgnoreCase)
+            && string.Equals(a.Substring(PrefixLength(a)), b.Substring(PrefixLength(b)), StagingPath.Comparison);
 
         /// <summary>The last segment ("" for a root): PowerShell's GetChildName.</summary>
         public static string Leaf(string path)
@@ -134,7 +139,9 @@ namespace VaultStaging.Host
         }
 
         /// <summary>
-        /// <paramref name="path"/> relative to <paramref name="basePath"/> (PowerShell's NormalizeRelativePath):
+        /// <paramref name="path"/> relative to <paramref name="basePath"/> (PowerShell's NormalizeRelativePath, which
+        /// Resolve-Path -Relative asks): the drive names compare without case, the staging paths by their own rule
+        /// (<see cref="StagingPath.Comparison"/>), so from Vault:/Docs the folder Vault:/docs is "../docs".
         /// "Vault:/u1/Imports" from "Vault:/" is "u1/Imports"; from "Vault:/u1/Exports" it is "../Imports";
         /// an empty base gives the path itself. A trailing separator is kept.
         /// </summary>
@@ -152,38 +159,19 @@ namespace VaultStaging.Host
             string baseDrive = DriveOf(basePath);
             if (!string.Equals(drive, baseDrive, StringComparison.OrdinalIgnoreCase))
                 return Format(drive, staging);
-            string baseStaging = StagingOf(basePath);
-            string result;
-            string below = RelativeTo(staging, baseStaging);
-            if (below != null)
+            // Up to the common ancestor (none when the path is below the base), then down.
+            string common = StagingOf(basePath);
+            int ups = 0;
+            while (StagingPath.RelativeTo(staging, common) == null)
             {
-                result = below;
+                common = StagingPath.ParentOf(common) ?? StagingPath.Root;
+                ups++;
             }
-            else
-            {
-                // Up to the common ancestor, then down.
-                string common = baseStaging;
-                int ups = 0;
-                while (RelativeTo(staging, common) == null)
-                {
-                    common = StagingPath.ParentOf(common) ?? StagingPath.Root;
-                    ups++;
-                }
-                var text = new StringBuilder();
-                for (int i = 0; i < ups; i++) text.Append("..").Append(Separator);
-                text.Append(RelativeTo(staging, common));
-                result = text.ToString().TrimEnd(Separator);
-            }
-            result = result.Replace('/', Separator);
+            var text = new StringBuilder();
+            for (int i = 0; i < ups; i++) text.Append("..").Append(Separator);
+            text.Append(StagingPath.RelativeTo(staging, common));
+            string result = text.ToString().TrimEnd(Separator).Replace('/', Separator);
             return trailing && result.Length > 0 ? result + Separator : result;
-        }
-
-        /// <summary>Like StagingPath.RelativeTo, comparing without regard to case (as PowerShell compares paths).</summary>
-        static string RelativeTo(string path, string folder)
-        {
-            if (folder == StagingPath.Root) return path.Substring(1);
-            if (string.Equals(path, folder, StringComparison.OrdinalIgnoreCase)) return "";
-            return path.StartsWith(folder + "/", StringComparison.OrdinalIgnoreCase) ? path.Substring(folder.Length + 1) : null;
         }
 
         /// <summary>Whether a path can be a provider path at all: no control character in it.</summary>

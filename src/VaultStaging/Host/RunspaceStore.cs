@@ -137,7 +137,7 @@ namespace VaultStaging.Host
         const int MaxEntries = 10000;
 
         readonly VaultClient _client;
-        readonly Dictionary<string, (StagingItem Item, long Stamp, long Mark)> _items = new Dictionary<string, (StagingItem, long, long)>(StringComparer.Ordinal);
+        readonly Dictionary<string, (StagingItem Item, long Stamp, long Mark)> _items = new Dictionary<string, (StagingItem, long, long)>(StagingPath.Comparer);
         (string Folder, List<StagingItem> Items, long Stamp, long Mark) _folder;
 
         internal ItemMemory(VaultClient client) => _client = client;

@@ -25,8 +25,8 @@ namespace VaultStaging.Provider
 
     internal sealed class Listing
     {
-        readonly Dictionary<string, List<StagingItem>> _children = new Dictionary<string, List<StagingItem>>(StringComparer.Ordinal);
-        readonly Dictionary<string, StagingItem> _items = new Dictionary<string, StagingItem>(StringComparer.Ordinal);
+        readonly Dictionary<string, List<StagingItem>> _children = new Dictionary<string, List<StagingItem>>(StagingPath.Comparer);
+        readonly Dictionary<string, StagingItem> _items = new Dictionary<string, StagingItem>(StagingPath.Comparer);
         readonly List<string> _deep = new List<string>();
 
         /// <summary>The contents of <paramref name="folder"/> when this command listed them.</summary>

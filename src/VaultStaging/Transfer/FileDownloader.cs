@@ -82,7 +82,7 @@ namespace VaultStaging.Transfer
         public const long ReorderWindowBytes = (RangesInFlight - 1) * RangeSize;
 
         readonly VaultClient _client;
-        readonly LocalFileOps _files;
+        readonly LocalFileSystem _files;
         readonly long _rangeSize;
         readonly ReorderWindow _window;
 
@@ -95,10 +95,10 @@ namespace VaultStaging.Transfer
         /// <param name="files">The file operations (a test records writes or gives Windows' rules); null: the real ones.</param>
         /// <param name="rangeSize">Bytes per ranged GET (a test makes them small).</param>
         /// <param name="windowBytes">The reorder window (a test makes it small).</param>
-        internal FileDownloader(VaultClient client, LocalFileOps files, long rangeSize = RangeSize, long windowBytes = ReorderWindowBytes)
+        internal FileDownloader(VaultClient client, LocalFileSystem files, long rangeSize = RangeSize, long windowBytes = ReorderWindowBytes)
         {
             _client = client;
-            _files = files ?? LocalFileOps.Real;
+            _files = files ?? LocalFileSystem.Real;
             _rangeSize = rangeSize;
             _window = new ReorderWindow(windowBytes);
         }

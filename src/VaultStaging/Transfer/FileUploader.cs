@@ -130,7 +130,7 @@ namespace VaultStaging.Transfer
             var watch = Stopwatch.StartNew();
             var result = new UploadResult { LocalPath = request.LocalPath, Destination = request.Destination, Size = request.Size, Method = UploadMethod.UploadSession };
             progress?.SetStage("Checking for an upload to resume");
-            PartPlan plan = PartPlanner.Plan(request.Size, _client.Options.ApiVersion, request.PartSize, Path.GetFileName(request.LocalPath));
+            PartPlan plan = request.PlanParts(_client.Options.ApiVersion);
             // Everything local first: a file that cannot be read or hashed must fail before a session exists.
             using (OpenLocal(request)) { }
             Md5Hex.EnsureAvailable();

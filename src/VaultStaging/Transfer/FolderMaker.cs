@@ -18,7 +18,7 @@ namespace VaultStaging.Transfer
     internal sealed class FolderMaker
     {
         readonly VaultClient _client;
-        readonly ConcurrentDictionary<string, Lazy<Task>> _folders = new ConcurrentDictionary<string, Lazy<Task>>(StringComparer.Ordinal);
+        readonly ConcurrentDictionary<string, Lazy<Task>> _folders = new ConcurrentDictionary<string, Lazy<Task>>(StagingPath.Comparer);
         int _created;
 
         /// <param name="client">The connection's client.</param>

@@ -6,12 +6,22 @@ using System.Text;
 
 namespace VaultStaging.Transfer
 {
-    /// <summary>The real disk behind <see cref="LocalTree"/>.</summary>
-    internal sealed class LocalFileSystem : ILocalFileSystem
+    /// <summary>
+    /// The local disk as the transfers see it: what the walk of a tree lists (<see cref="LocalTree"/>), where a
+    /// download writes its bytes and how it puts the finished file in place (<see cref="PartialDownload"/>). The
+    /// one seam over local files: a test overrides a method to give Windows' behaviours on Linux (a folder that
+    /// denies listing, hidden and system files, a read-only file that cannot be replaced, a rename refused while
+    /// another program holds the file) or to record the order of the writes.
+    /// </summary>
+    internal class LocalFileSystem
     {
-        public static LocalFileSystem Instance { get; } = new LocalFileSystem();
+        public static readonly LocalFileSystem Real = new LocalFileSystem();
 
-        public IEnumerable<LocalEntry> List(string folder)
+        /// <summary>
+        /// The files and folders directly in <paramref name="folder"/> (FullPath, IsFolder, Size, LastWriteTimeUtc,
+        /// Attributes set; RelativePath not). Throws UnauthorizedAccessException or IOException when it cannot be listed.
+        /// </summary>
+        public virtual IEnumerable<LocalEntry> List(string folder)
         {
             var entries = new List<LocalEntry>();
             // Listed whole here, so a folder that denies listing fails before anything of it is taken.
@@ -37,7 +47,8 @@ namespace VaultStaging.Transfer
             return entries;
         }
 
-        public string RealPath(string folder)
+        /// <summary>The folder's path with every link resolved (what it really is); null when that cannot be known.</summary>
+        public virtual string RealPath(string folder)
         {
             try
             {
@@ -48,6 +59,15 @@ namespace VaultStaging.Transfer
                 return null;
             }
         }
+
+        /// <summary>A download's temporary file, opened for writing its ranges.</summary>
+        public virtual Stream OpenForWriting(string path) =>
+            new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read | FileShare.Delete, 81920, FileOptions.Asynchronous);
+        public virtual bool Exists(string path) => File.Exists(path);
+        public virtual FileAttributes GetAttributes(string path) => File.GetAttributes(path);
+        public virtual void SetAttributes(string path, FileAttributes attributes) => File.SetAttributes(path, attributes);
+        public virtual void Replace(string source, string target) => File.Replace(source, target, null);
+        public virtual void Move(string source, string target) => File.Move(source, target);
 
         [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
         static extern IntPtr realpath(string path, IntPtr resolved);

@@ -26,19 +26,6 @@ namespace VaultStaging.Transfer
         public string Message { get; set; }
     }
 
-    /// <summary>The file system as the walk sees it: the seam that lets a test make a folder deny listing, or a file hidden, on Linux.</summary>
-    internal interface ILocalFileSystem
-    {
-        /// <summary>
-        /// The files and folders directly in <paramref name="folder"/> (FullPath, IsFolder, Size, LastWriteTimeUtc,
-        /// Attributes set; RelativePath not). Throws UnauthorizedAccessException or IOException when it cannot be listed.
-        /// </summary>
-        IEnumerable<LocalEntry> List(string folder);
-
-        /// <summary>The folder's path with every link resolved (what it really is); null when that cannot be known.</summary>
-        string RealPath(string folder);
-    }
-
     /// <summary>
     /// The one walk of a local folder tree (Send-VaultFile -Recurse, Sync-VaultStagingFolder), as
     /// Get-ChildItem -Recurse -Force walks it: hidden and system files are taken; folder links (symbolic
@@ -50,11 +37,11 @@ namespace VaultStaging.Transfer
     /// </summary>
     internal sealed class LocalTree
     {
-        readonly ILocalFileSystem _fs;
+        readonly LocalFileSystem _fs;
         readonly List<LocalTreeNote> _notes = new List<LocalTreeNote>();
         readonly List<string> _notWalked = new List<string>();
 
-        public LocalTree(ILocalFileSystem fileSystem = null) => _fs = fileSystem ?? LocalFileSystem.Instance;
+        public LocalTree(LocalFileSystem fileSystem = null) => _fs = fileSystem ?? LocalFileSystem.Real;
 
         /// <summary>Enter folder links (-FollowSymlink).</summary>
         public bool FollowLinks { get; set; }

@@ -68,6 +68,10 @@ namespace VaultStaging.Transfer
         public static void CheckFileSize(long fileSize, string apiVersion, string sizeParameter) =>
             PlanChecked(fileSize, apiVersion, null, null, sizeParameter);
 
+        /// <summary>Whether <paramref name="partSize"/> is within the bounds of <paramref name="apiVersion"/>, whatever the file: -PartSize checked once per command.</summary>
+        public static void CheckPartSize(long partSize, string apiVersion) =>
+            PlanChecked(MinPartSize, apiVersion, partSize, null, "PartSize");
+
         static PartPlan PlanChecked(long fileSize, string apiVersion, long? partSize, string fileName, string sizeParameter)
         {
             if (fileSize < 0) throw new ArgumentOutOfRangeException(nameof(fileSize), fileSize, "A file size cannot be negative.");

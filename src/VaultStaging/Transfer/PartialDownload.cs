@@ -28,13 +28,13 @@ namespace VaultStaging.Transfer
 
         readonly object _gate = new object();
         readonly HashSet<int> _done = new HashSet<int>();
-        readonly LocalFileOps _files;
+        readonly LocalFileSystem _files;
 
-        public PartialDownload(string target, long size, DateTime? modified, LocalFileOps files = null)
+        public PartialDownload(string target, long size, DateTime? modified, LocalFileSystem files = null)
         {
             Target = target;
             Size = size;
-            _files = files ?? LocalFileOps.Real;
+            _files = files ?? LocalFileSystem.Real;
             long stamp = modified.HasValue ? (long)(modified.Value.ToUniversalTime() - new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc)).TotalSeconds : 0;
             TempPath = TempPathFor(target, size, stamp);
             JournalPath = TempPath + JournalSuffix;
@@ -171,23 +171,5 @@ namespace VaultStaging.Transfer
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
         }
-    }
-
-    /// <summary>
-    /// The file operations of a download: where its bytes are written (a test records the order of the writes)
-    /// and how the finished file is put in place (a test gives Windows' rules: a read-only file cannot be
-    /// replaced, a rename can fail, which Linux, and a root user, would not show).
-    /// </summary>
-    internal class LocalFileOps
-    {
-        public static readonly LocalFileOps Real = new LocalFileOps();
-
-        public virtual Stream OpenForWriting(string path) =>
-            new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read | FileShare.Delete, 81920, FileOptions.Asynchronous);
-        public virtual bool Exists(string path) => File.Exists(path);
-        public virtual FileAttributes GetAttributes(string path) => File.GetAttributes(path);
-        public virtual void SetAttributes(string path, FileAttributes attributes) => File.SetAttributes(path, attributes);
-        public virtual void Replace(string source, string target) => File.Replace(source, target, null);
-        public virtual void Move(string source, string target) => File.Move(source, target);
     }
 }

@@ -38,6 +38,17 @@ namespace VaultStaging.Transfer
         public UploadMethod EffectiveMethod => Method != UploadMethod.Auto ? Method
             : Size <= Vault.VaultClient.MaxDirectFileSize ? UploadMethod.Direct : UploadMethod.UploadSession;
 
+        PartPlan _plan;
+
+        /// <summary>
+        /// The parts of this file's upload session, planned the first time they are asked for and kept: Send-VaultFile
+        /// asks when it checks the file (a file that cannot be cut fails before any call), the uploader gets that same
+        /// plan. A request is made for one connection, so for one API version.
+        /// </summary>
+        /// <exception cref="Vault.VaultInputException">As <see cref="PartPlanner.Plan"/>.</exception>
+        public PartPlan PlanParts(string apiVersion) =>
+            _plan ?? (_plan = PartPlanner.Plan(Size, apiVersion, PartSize, System.IO.Path.GetFileName(LocalPath)));
+
         public override string ToString() => $"{LocalPath} -> {Destination}";
     }
 

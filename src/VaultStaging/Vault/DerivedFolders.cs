@@ -13,7 +13,7 @@ namespace VaultStaging.Vault
     internal sealed class DerivedFolders
     {
         readonly string _root;
-        readonly HashSet<string> _given = new HashSet<string>(StringComparer.Ordinal);
+        readonly HashSet<string> _given = new HashSet<string>(StagingPath.Comparer);
 
         /// <param name="root">The folder listed, in the same form as the items' paths.</param>
         public DerivedFolders(string root)

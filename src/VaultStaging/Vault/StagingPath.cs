@@ -20,6 +20,16 @@ namespace VaultStaging.Vault
         public const string Root = "/";
 
         /// <summary>
+        /// The one case rule for staging paths: compared ordinally, case kept and told apart (/Docs and /docs are two
+        /// folders). Vault's documents do not say it ignores case, so the module never decides for it; drive names
+        /// (Vault:, Prod:) are PowerShell's and compare without case, and local paths follow the local file system.
+        /// </summary>
+        public const StringComparison Comparison = StringComparison.Ordinal;
+
+        /// <summary><see cref="Comparison"/> for sets and dictionaries keyed by staging path.</summary>
+        public static readonly StringComparer Comparer = StringComparer.Ordinal;
+
+        /// <summary>
         /// '/'-rooted with '/' separators and no trailing '/' (the root stays "/"). Does not check the
         /// segments: use <see cref="ValidateFile"/> or <see cref="ValidateAny"/> for user input.
         /// </summary>
@@ -34,7 +44,7 @@ namespace VaultStaging.Vault
 
         /// <summary>
         /// The one normaliser of typed paths (drive paths included): "/a/./b//../c" to "/a/c", '/'-separated from
-        /// the root, "." dropped, ".." taken lexically and never above the root. Case is kept: Vault decides it.
+        /// the root, "." dropped, ".." taken lexically and never above the root. Case is kept (<see cref="Comparison"/>).
         /// </summary>
         public static string Canonical(string path)
         {
@@ -187,7 +197,7 @@ namespace VaultStaging.Vault
         {
             string p = Normalize(path), f = Normalize(folder);
             if (f == Root) return true;
-            return p == f || p.StartsWith(f + "/", StringComparison.Ordinal);
+            return string.Equals(p, f, Comparison) || p.StartsWith(f + "/", Comparison);
         }
 
         /// <summary>The path below <paramref name="folder"/>, without a leading '/' ("" for the folder itself); null when not within it.</summary>
@@ -195,7 +205,7 @@ namespace VaultStaging.Vault
         {
             string p = Normalize(path), f = Normalize(folder);
             if (!IsWithin(p, f)) return null;
-            if (p == f) return "";
+            if (string.Equals(p, f, Comparison)) return "";
             return f == Root ? p.Substring(1) : p.Substring(f.Length + 1);
         }
 
@@ -210,13 +220,13 @@ namespace VaultStaging.Vault
             string normal = Normalize(path);
             if (isAdmin || ownUserId == null) return normal;
             string own = "/u" + ownUserId.Value.ToString(CultureInfo.InvariantCulture);
-            if (normal == own) return Root;
-            return normal.StartsWith(own + "/", StringComparison.Ordinal) ? normal.Substring(own.Length) : normal;
+            if (string.Equals(normal, own, Comparison)) return Root;
+            return normal.StartsWith(own + "/", Comparison) ? normal.Substring(own.Length) : normal;
         }
 
         /// <summary>Whether two staging paths name the same item for this user (see <see cref="ForComparison"/>).</summary>
         public static bool AreSame(string a, string b, long? ownUserId, bool isAdmin) =>
-            string.Equals(ForComparison(a, ownUserId, isAdmin), ForComparison(b, ownUserId, isAdmin), StringComparison.Ordinal);
+            string.Equals(ForComparison(a, ownUserId, isAdmin), ForComparison(b, ownUserId, isAdmin), Comparison);
 
         /// <summary>Text for messages: the path as given, quoted when it has spaces.</summary>
         internal static string Quote(string path) => path != null && path.IndexOf(' ') >= 0 ? "'" + path + "'" : path;

@@ -39,7 +39,9 @@ public sealed class ProviderPathTests
     [InlineData("Vault:/a//b", "", "Vault:/a")]
     [InlineData("Imp:/Imports/x.csv", "Imp:/Imports", "Imp:/Imports")]
     [InlineData("Imp:/Imports", "Imp:/Imports", "")]
-    [InlineData("imp:/IMPORTS", "Imp:/Imports", "")]
+    [InlineData("imp:/Imports", "Imp:/Imports", "")]
+    // Drive names compare without case (PowerShell's), staging paths with it (StagingPath.Comparison).
+    [InlineData("Imp:/IMPORTS", "Imp:/Imports", "Imp:/")]
     [InlineData("/a/b", "", "/a")]
     [InlineData("/a", "", "/")]
     [InlineData("a/b", "", "a")]
@@ -63,7 +65,10 @@ public sealed class ProviderPathTests
     [InlineData("Vault:/u1/Imports", "Vault:/u1/Exports", "../Imports")]
     [InlineData("Vault:/u1", "Vault:/u1/Exports/x", "../..")]
     [InlineData("Vault:/u1/a/../b/./c", "Vault:/u1", "b/c")]
-    [InlineData("vault:/U1/x", "Vault:/u1", "x")]
+    [InlineData("vault:/u1/x", "Vault:/u1", "x")]
+    [InlineData("Vault:/docs/b.txt", "Vault:/Docs", "../docs/b.txt")]
+    [InlineData("Vault:/Docs/a.txt", "vault:/docs", "../Docs/a.txt")]
+    [InlineData("Vault:/U1/x", "Vault:/u1", "../U1/x")]
     [InlineData("Vault:/", "Vault:/", "")]
     [InlineData("Vault:/a", "", "Vault:/a")]
     [InlineData("Prod:/a", "Vault:/", "Prod:/a")]
@@ -192,5 +197,47 @@ public sealed class ProviderStopTests(EmulatorFixture emulator)
         PowerShellResult again = host.Run("Get-ChildItem Vault:/Long -Recurse -File");
         Assert.Null(again.Terminating);
         Assert.Equal(25, again.Objects.OfType<StagingItem>().Count());
+    }
+}
+
+
+/// <summary>
+/// The one case rule (StagingPath.Comparison): /Docs and /docs are two folders on the drive, and every path the
+/// drive works out relative to one of them names the right one; the drive's own name compares without case.
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class ProviderCaseTests(EmulatorFixture emulator)
+{
+    private static string P(string path) => path.Replace('/', ProviderPath.Separator);
+
+    [Fact]
+    public void Two_folders_that_differ_only_by_case_stay_two_on_the_drive()
+    {
+        emulator.Reset();
+        emulator.State.CreateItemDirect("/u10001400/Docs/a.txt", content: [1]);
+        emulator.State.CreateItemDirect("/u10001400/docs/b.txt", content: [2]);
+        emulator.State.CreateItemDirect("/u10001400/docs/sub/c.txt", content: [3]);
+        using var host = new PowerShellHost();
+        host.Connect(emulator.BaseUrl, EmulatorFixture.JaneUserName, EmulatorFixture.JanePassword);
+
+        string[] Lines(string script)
+        {
+            PowerShellResult r = host.Run(script);
+            Assert.Null(r.Terminating);
+            Assert.Empty(r.Errors);
+            return r.Objects.Select(o => o.ToString()!).ToArray();
+        }
+
+        // Resolve-Path -Relative asks the provider (NormalizeRelativePath): from /Docs, /docs is a sibling, not "."
+        // (it answered ./b.txt, which names a file in /Docs that is not there).
+        Assert.Equal([P("../docs/b.txt")], Lines("Set-Location Vault:/Docs; Resolve-Path Vault:/docs/b.txt -Relative"));
+        Assert.Equal([P("../Docs/a.txt")], Lines("Set-Location Vault:/docs; Resolve-Path Vault:/Docs/a.txt -Relative"));
+        Assert.Equal([P("../docs/sub/c.txt")], Lines("Set-Location vault:/Docs; Resolve-Path Vault:/docs/sub/* -Relative"));
+        // The same folder through a drive name typed in another case is still the same folder.
+        Assert.Equal([P("./a.txt")], Lines("Set-Location Vault:/Docs; Resolve-Path VAULT:/Docs/a.txt -Relative"));
+
+        // Each recursive listing names what is below its own folder.
+        Assert.Equal([P("b.txt"), P("sub"), P("sub/c.txt")], Lines("Get-ChildItem Vault:/docs -Recurse -Name | Sort-Object"));
+        Assert.Equal([P("a.txt")], Lines("Set-Location Vault:/docs; Get-ChildItem ../Docs -Recurse -Name"));
     }
 }

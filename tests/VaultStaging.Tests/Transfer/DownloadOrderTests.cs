@@ -29,7 +29,7 @@ public sealed class DownloadOrderTests : IClassFixture<EmulatorFixture>, IDispos
     public void Dispose() => Directory.Delete(_folder, true);
 
     /// <summary>Where each write to the temporary file landed: (offset, bytes), in the order they were made.</summary>
-    private sealed class RecordingFiles : LocalFileOps
+    private sealed class RecordingFiles : LocalFileSystem
     {
         public readonly ConcurrentQueue<(long Offset, int Count)> Writes = new();
         public int OpenStreams;

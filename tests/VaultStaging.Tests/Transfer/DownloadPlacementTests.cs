@@ -30,7 +30,7 @@ public sealed class DownloadPlacementTests : IClassFixture<EmulatorFixture>, IDi
     }
 
     /// <summary>What Windows does where Linux does not: a read-only file cannot be replaced (MoveFileEx/ReplaceFile: access denied).</summary>
-    private sealed class WindowsRules : LocalFileOps
+    private sealed class WindowsRules : LocalFileSystem
     {
         public override void Replace(string source, string target)
         {
@@ -40,7 +40,7 @@ public sealed class DownloadPlacementTests : IClassFixture<EmulatorFixture>, IDi
     }
 
     /// <summary>A rename that fails as a file held open by another program fails on Windows.</summary>
-    private sealed class RenameRefused : LocalFileOps
+    private sealed class RenameRefused : LocalFileSystem
     {
         public override void Move(string source, string target) => throw new UnauthorizedAccessException($"Access to the path '{target}' is denied.");
         public override void Replace(string source, string target) => throw new UnauthorizedAccessException($"Access to the path '{target}' is denied.");

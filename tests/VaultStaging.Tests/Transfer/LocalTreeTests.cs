@@ -136,18 +136,16 @@ public sealed class LocalTreeTests : IDisposable
     }
 
     /// <summary>The real disk, except that one folder denies listing and some names carry Hidden and System.</summary>
-    private sealed class SeamFileSystem(string? deny = null, string[]? hiddenSystem = null) : ILocalFileSystem
+    private sealed class SeamFileSystem(string? deny = null, string[]? hiddenSystem = null) : LocalFileSystem
     {
-        public IEnumerable<LocalEntry> List(string folder)
+        public override IEnumerable<LocalEntry> List(string folder)
         {
             if (deny != null && folder == deny) throw new UnauthorizedAccessException($"Access to the path '{folder}' is denied.");
-            foreach (LocalEntry e in LocalFileSystem.Instance.List(folder))
+            foreach (LocalEntry e in base.List(folder))
             {
                 if (hiddenSystem?.Contains(Path.GetFileName(e.FullPath)) == true) e.Attributes |= FileAttributes.Hidden | FileAttributes.System;
                 yield return e;
             }
         }
-
-        public string? RealPath(string folder) => LocalFileSystem.Instance.RealPath(folder);
     }
 }

@@ -249,5 +249,34 @@ namespace VaultStaging.Tests.Transfer
             Assert.Equal("1 part of 10 bytes", PartPlanner.Plan(10, "v26.1").ToString());
             Assert.Equal(new[] { 10L }, PartPlanner.Plan(10, "v26.1").Parts.Select(p => p.Length));
         }
+
+        [Fact]
+        public void A_request_plans_its_parts_once_and_the_uploader_gets_that_plan()
+        {
+            // Send-VaultFile plans when it checks the file; FileUploader asks the request again and must get the same plan.
+            var request = new FileUploadRequest("/tmp/big.iso", 120 * MiB, "/u1/big.iso") { PartSize = 6 * MiB };
+            PartPlan checkedPlan = request.PlanParts("v26.1");
+            Assert.Equal(6 * MiB, checkedPlan.PartSize);
+            Assert.Equal(20, checkedPlan.PartCount);
+            Assert.Same(checkedPlan, request.PlanParts("v26.1"));
+        }
+
+        [Fact]
+        public void A_request_that_cannot_be_planned_names_its_file_and_the_part_size()
+        {
+            var request = new FileUploadRequest("/tmp/huge.bin", 2000 * 5 * MiB + 1, "/u1/huge.bin") { PartSize = 5 * MiB };
+            var e = Assert.Throws<VaultInputException>(() => request.PlanParts("v26.1"));
+            Assert.Equal("PartSize", e.ParameterName);
+            Assert.Contains("'huge.bin'", e.Message);
+        }
+
+        [Fact]
+        public void CheckPartSize_checks_the_bounds_whatever_the_file()
+        {
+            PartPlanner.CheckPartSize(5 * MiB, "v26.1");
+            PartPlanner.CheckPartSize(50 * MiB, "v26.1");
+            Assert.Equal("PartSize", Assert.Throws<VaultInputException>(() => PartPlanner.CheckPartSize(5 * MiB - 1, "v26.1")).ParameterName);
+            Assert.Equal("PartSize", Assert.Throws<VaultInputException>(() => PartPlanner.CheckPartSize(50 * MiB, "v26.2")).ParameterName);
+        }
     }
 }
