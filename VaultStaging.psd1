@@ -57,7 +57,8 @@
   match the local file; another upload's session is left alone while active (-Force aborts it), an idle one
   aborted with a warning, another user's never touched. Results say what was checked: Staged, CommitAccepted,
   CommittedJobUnknown; -Wait waits for the commit jobs together and checks the file is listed with its size.
-  Two local files for one destination are refused before anything is sent. When it returns, nothing it started
+  Two local files for one destination are refused before anything is sent. A failed commit names its upload
+  session once. When it returns, nothing it started
   still runs; after Ctrl+C it names each unfinished session and the commands to resume or abort it.
 - Receive-VaultFile: downloads files and trees (-Recurse) in ranges of 16 MiB, several at once, into a temporary
   file renamed into place only when complete and checked (Content-Range, size); resumes from the ranges on disk;
@@ -74,6 +75,7 @@
 - Sync-VaultStagingFolder: makes a staging folder match a local folder or the other way round (-Direction),
   sending only what is missing, of another size or newer; -Delete removes what the source lacks (asked once);
   -WhatIf prints the plan; -PassThru returns Uploaded (or Downloaded), Skipped, Deleted and Failed records.
+  When the listing names no folder (files-only listings), only a local folder with no file to send is looked up.
 - At most 10 requests in flight per connection; time limits count from the last byte that moved; WARNING answers
   become warnings; Vault's execution id ends each of Vault's errors; -ApiVersion is checked against the vault's
   list at connect time; Connect-Vault closes a replaced default connection that nobody holds.
@@ -102,8 +104,11 @@
   not empty). Move, rename and delete check their input before any job, start the jobs of all their input, then
   wait for them together (-NoWait returns the jobs; -PassThru the moved or renamed items); a job that does not end
   in SUCCESS is a JOB_<STATUS> error naming the path and the job id. Get-VaultJob and Wait-VaultJob (-Timeout)
-  read jobs no more than once per 10 seconds each. Typed StagingItem output with a directory-listing table, a
-  table for VaultJob, tab completion of staging paths.
+  read jobs no more than once per 10 seconds each; Get-VaultJob -Id names what a job started on the same
+  connection does, and says "Unknown (a POST job started elsewhere)" for any other. The cmdlets, the drive,
+  Sync -Delete and Test-VaultConnection check, start, wait for and word jobs alike (one status line per read);
+  Rename-Item or Move-Item on the drive onto the item's own path starts no job. Typed StagingItem output with a
+  directory-listing table, a table for VaultJob, tab completion of staging paths.
 - Proxies: Connect-Vault -Proxy, -ProxyCredential, -ProxyUseDefaultCredentials and -NoProxy (Invoke-RestMethod's
   meanings; without them the system's proxy); the connection shows Proxy and ProxyUserName, never a password; a
   proxy's 407 is PROXY_AUTHENTICATION_REQUIRED, not retried and never a Vault login failure.
