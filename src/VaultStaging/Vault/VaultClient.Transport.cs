@@ -262,8 +262,18 @@ namespace VaultStaging.Vault
                 catch (ObjectDisposedException) { }
             }
 
-            /// <summary>A synchronous read of the body cannot see a token: closing the response ends it.</summary>
-            public void AbortOnCancel() => _abort = Timeout.Token.Register(() => Response?.Dispose());
+            /// <summary>
+            /// On .NET Framework a read of the body that waits does not see its token: closing the response ends it.
+            /// Elsewhere every read carries the attempt's token (<see cref="ProgressStream"/>) and the response is
+            /// closed only by its reader, once its read has ended: closed from the thread that cancels while a read
+            /// waits, the HTTP stack reads the rest of the answer to keep the connection, hands it back to its pool
+            /// with that read still waiting on it, and the read then swallows the next call's answer, a call that
+            /// never ends (a listing stopped by Select-Object -First, then any call).
+            /// </summary>
+            public void AbortOnCancel()
+            {
+                if (TransportSettings.IsNetFramework) _abort = Timeout.Token.Register(() => Response?.Dispose());
+            }
 
             public void Dispose()
             {

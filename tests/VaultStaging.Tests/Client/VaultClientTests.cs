@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Security;
@@ -506,6 +507,54 @@ public sealed class VaultClientTests
         }
         Assert.Equal(Enumerable.Range(1, 6).Select(i => $"/retry/file-{i:D5}.bin"), paths);
         Assert.Equal(3, CursorPages().Count); // page 2 twice refused, then answered
+    }
+
+    [Fact]
+    public async Task A_listing_stopped_from_another_thread_while_its_page_waits_for_bytes_leaves_the_connection_whole()
+    {
+        // As Get-VaultStagingItem -Recurse | Select-Object -First 3 does: the items go to a queue, the pipeline
+        // thread takes three and stops the listing from its own thread. Here the stop lands while the listing's
+        // read waits for the last bytes of its page (they stall for a while), and page 2 was asked for early.
+        // Once those bytes have come, every one of more calls than the connection has places for is answered.
+        _emu.State.CreateItemsBulk($"{JanePath}/stalled", folders: 0, filesPerFolder: 1500, sparse: true);
+        _emu.State.CreateItemDirect($"{JanePath}/small/a.txt", size: 1);
+        using var client = await Jane();
+        Assert.False(await client.IsAdminAsync(VaultCallContext.None));
+        _emu.State.AddFault(new FaultSpec { Kind = "stall", Operation = "items", PathContains = "/stalled", AfterBytes = -100, DelayMs = 2000 });
+
+        using (var stop = new CancellationTokenSource())
+        using (var queue = new BlockingCollection<StagingItem>())
+        {
+            bool shown = false;
+            Task listing = Task.Run(() => client.ListItemsAsync("/stalled", false, item =>
+            {
+                queue.Add(item, stop.Token);
+                return true;
+            }, new VaultCallContext(stop.Token), firstItemShown: () => Volatile.Read(ref shown)));
+            for (int taken = 0; taken < 3; taken++)
+            {
+                Assert.True(queue.TryTake(out _, TimeSpan.FromSeconds(60)), "The listing handed out no item.");
+                Volatile.Write(ref shown, true);
+            }
+            // Every item before the stall is read: the listing now waits for the page's last bytes.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (queue.Count < 990 && DateTime.UtcNow < deadline) Thread.Sleep(10);
+            Thread.Sleep(200);
+            stop.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listing.WaitAsync(TimeSpan.FromSeconds(60)));
+        }
+        // The stalled page's last bytes have left the emulator (its log entry is written after the answer).
+        var sent = DateTime.UtcNow.AddSeconds(60);
+        while (!Calls("items").Any(e => e.ItemPath == "/stalled" && e.Query?.Contains("cursor=") != true) && DateTime.UtcNow < sent) Thread.Sleep(10);
+        Thread.Sleep(200);
+
+        for (int call = 1; call <= VaultClient.MaxRequestsInFlight + 2; call++)
+        {
+            // Generous: each is one small call on loopback. A call that never ends fails here instead of hanging.
+            Task<StagingItem?> item = client.GetItemAsync("/small/a.txt", VaultCallContext.None);
+            Assert.True(await Task.WhenAny(item, Task.Delay(TimeSpan.FromSeconds(60))) == item, $"Call {call} after the stopped listing never ended.");
+            Assert.Equal("a.txt", (await item)!.Name);
+        }
     }
 
     [Fact]
