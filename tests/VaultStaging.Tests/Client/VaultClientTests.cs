@@ -516,11 +516,13 @@ public sealed class VaultClientTests
         // thread takes three and stops the listing from its own thread. Here the stop lands while the listing's
         // read waits for the last bytes of its page (they stall for a while), and page 2 was asked for early.
         // Once those bytes have come, every one of more calls than the connection has places for is answered.
+        // (The bytes come back within two seconds of the stop: longer, and the HTTP stack gives up the
+        // connection it is draining by itself, which hid the fault.)
         _emu.State.CreateItemsBulk($"{JanePath}/stalled", folders: 0, filesPerFolder: 1500, sparse: true);
         _emu.State.CreateItemDirect($"{JanePath}/small/a.txt", size: 1);
         using var client = await Jane();
         Assert.False(await client.IsAdminAsync(VaultCallContext.None));
-        _emu.State.AddFault(new FaultSpec { Kind = "stall", Operation = "items", PathContains = "/stalled", AfterBytes = -100, DelayMs = 2000 });
+        _emu.State.AddFault(new FaultSpec { Kind = "stall", Operation = "items", PathContains = "/stalled", AfterBytes = -100, DelayMs = 1500 });
 
         using (var stop = new CancellationTokenSource())
         using (var queue = new BlockingCollection<StagingItem>())
