@@ -63,7 +63,7 @@ namespace VaultStaging.Commands
             bool read = false;
             try
             {
-                Runner.Stream<StagingItem>((ctx, onItem, shown) => Client.ListItemsAsync(path, Recurse, onItem, ctx, firstItemShown: shown), item =>
+                Runner.Stream<StagingItem>((ctx, onItem, shown) => Client.ListItemsAsync(path, Recurse, onItem, ctx, shown: shown), item =>
                 {
                     read = true;
                     if (_filter == null || _filter.IsMatch(item.Name ?? "")) WriteItem(item);
