@@ -210,9 +210,7 @@ namespace VaultStaging.Vault
                 _restarts++;
                 _ctx.Verbose($"{_firstPage.Description}: Vault refused the cursor of page {_pages} ({refused.ErrorType}); its cursors last 30 minutes. " +
                              $"Listing again from the first page and skipping the {_handedOut} item(s) already written.");
-                if (_page != null) await _page.CloseAsync().ConfigureAwait(false);
-                _page = null;
-                await DropNextAsync().ConfigureAwait(false);
+                await CloseAsync().ConfigureAwait(false);
                 _links.Clear();
                 _pages = 0;
                 _request = _firstPage;
@@ -254,10 +252,9 @@ namespace VaultStaging.Vault
     }
 
     /// <summary>
-    /// How many of a listing's items the user has been handed, when the items go to a queue first (the runner's
-    /// stream) and taking one is not yet showing it. A page is asked for only once the user has an item of the page
-    /// before it, so <c>Select-Object -First n</c> costs the pages it needs and at most one more (-First 1: one
-    /// page). A recursive listing's derived folders count too: a few items early at most.
+    /// How many of a listing's items the user has, when they go to a queue first (the runner's stream): a page is
+    /// asked for only once the user has an item of the one before, so <c>Select-Object -First n</c> costs the pages
+    /// it needs and one more at most (-First 1: one). A recursive listing's derived folders count too.
     /// </summary>
     public sealed class ItemsShown
     {
@@ -269,10 +266,7 @@ namespace VaultStaging.Vault
         /// <summary>Completes with the first item shown; cancelled when the consumer stops first.</summary>
         public Task First => _first.Task;
 
-        public void Add()
-        {
-            if (Interlocked.Increment(ref _count) == 1) _first.TrySetResult(true);
-        }
+        public void Add() { if (Interlocked.Increment(ref _count) == 1) _first.TrySetResult(true); }
 
         public void Stop() => _first.TrySetCanceled();
     }

@@ -263,12 +263,10 @@ namespace VaultStaging.Vault
             }
 
             /// <summary>
-            /// On .NET Framework a read of the body that waits does not see its token: closing the response ends it.
-            /// Elsewhere every read carries the attempt's token (<see cref="ProgressStream"/>) and the response is
-            /// closed only by its reader, once its read has ended: closed from the thread that cancels while a read
-            /// waits, the HTTP stack reads the rest of the answer to keep the connection, hands it back to its pool
-            /// with that read still waiting on it, and the read then swallows the next call's answer, a call that
-            /// never ends (a listing stopped by Select-Object -First, then any call).
+            /// On .NET Framework a waiting read of the body does not see its token: closing the response ends it.
+            /// Elsewhere reads carry the token (<see cref="ProgressStream"/>) and only the reader closes the response:
+            /// closed from another thread while a read waits, the answer is drained and its connection pooled with
+            /// that read still on it, which then swallows the next call's answer (a call that never ends).
             /// </summary>
             public void AbortOnCancel()
             {
