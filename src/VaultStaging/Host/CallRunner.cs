@@ -119,9 +119,10 @@ namespace VaultStaging.Host
         /// <summary>
         /// Work whose pieces <paramref name="produce"/> hands over as they come (a listing's items, jobs as they
         /// end), each given to <paramref name="onItem"/> on this thread; at most a thousand wait in between.
-        /// <paramref name="produce"/> also gets the count of pieces onItem has had (a listing asks for its next page
-        /// only once the user has an item of this one). When <paramref name="onItem"/> throws (the pipeline stops, a downstream
-        /// Select-Object -First is satisfied), the work is cancelled and waited for before the exception goes on.
+        /// <paramref name="produce"/> also gets the count of pieces onItem has had (a listing asks for its next
+        /// page only once the user has an item of this one). When <paramref name="onItem"/> throws (the pipeline
+        /// stops, a downstream Select-Object -First is satisfied), the work is cancelled and waited for before the
+        /// exception goes on.
         /// </summary>
         public void Stream<T>(Func<VaultCallContext, Func<T, bool>, ItemsShown, Task> produce, Action<T> onItem)
         {

@@ -37,9 +37,8 @@ namespace VaultStaging.Vault
         /// </summary>
         public async Task ListItemsAsync(string path, bool recursive, Func<StagingItem, bool> onItem, VaultCallContext ctx, int pageSize = MaxItemsPerPage, ItemsShown shown = null)
         {
-            // Whether the user is an admin (one call, the first time on a connection) is asked at the same time as
-            // the first page, not a round trip before it; the first item is handed out once the answer is in,
-            // awaited, never waited for on a pool thread (on 2 cores that starves the pool for half a second).
+            // Whether the user is an admin (one call, the first time on a connection) is asked with the first page, not
+            // a round trip before it; the first item waits for the answer, awaited (Hand's .Result is then done).
             Task<bool> admin = IsAdminAsync(ctx);
             DerivedFolders folders = null;
             bool Hand(StagingItem read)

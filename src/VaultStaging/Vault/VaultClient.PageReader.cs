@@ -199,14 +199,13 @@ namespace VaultStaging.Vault
                 _open = null;
             }
 
-            /// <summary>Ends the page: one asked for early and not read is stopped and awaited until it lets go of its connection.</summary>
+            /// <summary>Ends the page: one asked for early and not read is stopped and awaited, so no request outlives the listing.</summary>
             public async Task CloseAsync()
             {
                 Task opening = _opening;
                 _opening = null;
                 if (opening != null)
                 {
-                    // So no request of this listing is left running after it.
                     _stop.Cancel();
                     try { await opening.ConfigureAwait(false); }
                     catch (Exception) { }
