@@ -369,7 +369,8 @@ public sealed partial class EmulatorState : IDisposable
             throw new ArgumentException($"Unknown fault kind '{fault.Kind}'. Kinds: {string.Join(", ", FaultSpec.Kinds)}");
         if (fault.Count == 0 || fault.Count < -1) throw new ArgumentException("count must be positive or -1");
         if (fault.Status is { } status && (status < 100 || status > 599)) throw new ArgumentException("status must be 100..599");
-        if (fault.AfterBytes < 0 || fault.AppendBytes < 0) throw new ArgumentException("afterBytes and appendBytes must not be negative");
+        if ((fault.AfterBytes < 0 && fault.Kind != "stall") || fault.AppendBytes < 0)
+            throw new ArgumentException("afterBytes (but for a stall) and appendBytes must not be negative");
         var copy = fault.Clone();
         lock (_gate)
         {

@@ -94,6 +94,18 @@ internal static class FaultInjection
                 await WriteCutAsync(ctx, body, abortConnection: fault.Kind == "drop", fault.AfterBytes);
                 break;
 
+            case "stall":
+                // The real answer, sent in two pieces with a pause between: a page that stops arriving mid-way for a while.
+                byte[] whole = await CaptureAsync(ctx, handle);
+                long cutAt = fault.AfterBytes is { } at ? (at < 0 ? whole.Length + at : at) : whole.Length / 2;
+                int first = (int)Math.Clamp(cutAt, 0, whole.Length);
+                ctx.Response.ContentLength = whole.Length;
+                await ctx.Response.Body.WriteAsync(whole.AsMemory(0, first), ctx.RequestAborted);
+                await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                await Task.Delay(fault.DelayMs ?? 5000, ctx.RequestAborted);
+                await ctx.Response.Body.WriteAsync(whole.AsMemory(first), ctx.RequestAborted);
+                break;
+
             case "fail-after-apply":
                 await CaptureAsync(ctx, handle); // the operation happens; its answer is thrown away
                 ctx.Response.Clear();

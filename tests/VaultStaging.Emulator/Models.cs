@@ -34,7 +34,7 @@ public sealed class FaultSpec
     public static readonly IReadOnlyList<string> Kinds =
     [
         "http-status", "drop", "truncate", "slow", "expire-session", "api-limit", "burst-delay", "corrupt-part", "fail-after-apply",
-        "corrupt-file", "wrong-content-range", "change-file", "close-after-apply",
+        "corrupt-file", "wrong-content-range", "change-file", "close-after-apply", "stall",
     ];
 
     /// <summary>Assigned by the emulator.</summary>
@@ -66,7 +66,7 @@ public sealed class FaultSpec
     /// <summary>http-status / fail-after-apply: Retry-After header value, sent verbatim.</summary>
     public string? RetryAfter { get; set; }
 
-    /// <summary>slow / burst-delay: milliseconds to wait.</summary>
+    /// <summary>slow / burst-delay / stall: milliseconds to wait.</summary>
     public int? DelayMs { get; set; }
 
     /// <summary>burst-delay: value of X-VaultAPI-BurstLimitRemaining to send.</summary>
@@ -75,7 +75,10 @@ public sealed class FaultSpec
     /// <summary>drop / truncate: run the operation and cut ITS answer (true) or cut a canned answer without running it (false).</summary>
     public bool Apply { get; set; }
 
-    /// <summary>drop: bytes of the body sent before the connection is reset (default: half of it).</summary>
+    /// <summary>
+    /// drop: bytes of the body sent before the connection is reset (default: half of it). stall: bytes sent
+    /// before the pause (default: half; negative: all but that many of the last bytes).
+    /// </summary>
     public long? AfterBytes { get; set; }
 
     /// <summary>change-file: bytes appended to the file once the answer is sent (default 1024).</summary>

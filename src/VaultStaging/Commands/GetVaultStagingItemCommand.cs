@@ -63,15 +63,11 @@ namespace VaultStaging.Commands
             bool read = false;
             try
             {
-                // Read on this thread, page by page, as the pipeline takes the items: Select-Object -First stops the
-                // listing before its next page, and nothing is left running after the command.
-                foreach (StagingItem item in Client.ListItems(path, Recurse, CallContext))
+                Runner.Stream<StagingItem>((ctx, onItem, shown) => Client.ListItemsAsync(path, Recurse, onItem, ctx, shown: shown), item =>
                 {
                     read = true;
-                    FlushMessages();
-                    if (_filter != null && !_filter.IsMatch(item.Name ?? "")) continue;
-                    WriteItem(item);
-                }
+                    if (_filter == null || _filter.IsMatch(item.Name ?? "")) WriteItem(item);
+                });
             }
             catch (VaultException e) when (!read && VaultClient.IsNotFound(e))
             {

@@ -119,15 +119,17 @@ namespace VaultStaging.Host
         /// <summary>
         /// Work whose pieces <paramref name="produce"/> hands over as they come (a listing's items, jobs as they
         /// end), each given to <paramref name="onItem"/> on this thread; at most a thousand wait in between.
-        /// <paramref name="produce"/> also gets whether onItem has had the first piece yet (a listing may then ask
-        /// for its next page early). When <paramref name="onItem"/> throws (the pipeline stops, a downstream
-        /// Select-Object -First is satisfied), the work is cancelled and waited for before the exception goes on.
+        /// <paramref name="produce"/> also gets the count of pieces onItem has had (a listing asks for its next
+        /// page only once the user has an item of this one). When <paramref name="onItem"/> throws (the pipeline
+        /// stops, a downstream Select-Object -First is satisfied), the work is cancelled and waited for before the
+        /// exception goes on.
         /// </summary>
-        public void Stream<T>(Func<VaultCallContext, Func<T, bool>, Func<bool>, Task> produce, Action<T> onItem)
+        public void Stream<T>(Func<VaultCallContext, Func<T, bool>, ItemsShown, Task> produce, Action<T> onItem)
         {
-            int shown = 0;
+            var shown = new ItemsShown();
             using (var local = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token))
             using (var queue = new BlockingCollection<T>(1000))
+            using (local.Token.Register(shown.Stop))
             {
                 VaultCallContext ctx = Context.WithCancellation(local.Token);
                 Task producer = Task.Run(async () =>
@@ -138,7 +140,7 @@ namespace VaultStaging.Host
                         {
                             queue.Add(item, local.Token);
                             return true;
-                        }, () => Volatile.Read(ref shown) == 1).ConfigureAwait(false);
+                        }, shown).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -151,7 +153,7 @@ namespace VaultStaging.Host
                     Serve((int ms, out T item) => queue.TryTake(out item, ms), () => queue.IsCompleted, item =>
                     {
                         onItem(item);
-                        Volatile.Write(ref shown, 1);
+                        shown.Add();
                     });
                     finished = true;
                 }

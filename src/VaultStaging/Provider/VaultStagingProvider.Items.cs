@@ -88,7 +88,7 @@ namespace VaultStaging.Provider
                 foreach (StagingItem item in known) Take(item);
                 return;
             }
-            Runner.Stream<StagingItem>((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, deep, onItem, ctx, firstItemShown: shown), Take);
+            Runner.Stream<StagingItem>((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, deep, onItem, ctx, shown: shown), Take);
         });
 
         /// <summary>How many folders down from <paramref name="folder"/> an item is (0: a direct child).</summary>
@@ -126,7 +126,7 @@ namespace VaultStaging.Provider
             var read = new List<StagingItem>();
             bool keep = listing != null && deep;
             long mark = t.Client.ChangeMark;
-            Runner.Stream<StagingItem>((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, keep, onItem, ctx, firstItemShown: shown), item =>
+            Runner.Stream<StagingItem>((ctx, onItem, shown) => t.Client.ListItemsAsync(t.Staging, keep, onItem, ctx, shown: shown), item =>
             {
                 if (item.Path != t.Staging) read.Add(item);
             });

@@ -59,6 +59,9 @@ namespace VaultStaging.Vault
 
         public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
+            // A reader that passes no token (the StreamReader under a JSON reader) reads with the stream's: a read
+            // that waits is then stopped by the HTTP stack itself, and one asked for after a stop never starts.
+            if (!cancellationToken.CanBeCanceled) cancellationToken = _token;
             int n = await _inner.ReadAsync(buffer, offset, _limiter == null ? count : SliceOf(count), cancellationToken).ConfigureAwait(false);
             if (n > 0 && _limiter != null)
             {

@@ -29,39 +29,16 @@ namespace VaultStaging.Vault
         /// <see cref="DerivedFolders"/>), or the file itself. Streamed as read, page after page.
         /// Paths come in the form this user types them (<see cref="InRequestForm"/>), so an item can be handed
         /// straight to the next call.
+        /// <para>
+        /// <paramref name="onItem"/> gets each item as it is read, on a pool thread, and returns false to stop.
+        /// When onItem only queues the items for another thread, <paramref name="shown"/> counts those the user
+        /// has (a page is asked for only once the user has an item of the one before).
+        /// </para>
         /// </summary>
-        public IEnumerable<StagingItem> ListItems(string path, bool recursive, VaultCallContext ctx, int pageSize = MaxItemsPerPage)
+        public async Task ListItemsAsync(string path, bool recursive, Func<StagingItem, bool> onItem, VaultCallContext ctx, int pageSize = MaxItemsPerPage, ItemsShown shown = null)
         {
-            // Whether the user is an admin (one call, the first time on a connection) is asked at the same time
-            // as the first page, not a round trip before it; each item needs the answer only to be handed out.
-            Task<bool> admin = IsAdminAsync(ctx);
-            DerivedFolders folders = null;
-            try
-            {
-                foreach (StagingItem read in ReadPages(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path, ctx))
-                {
-                    StagingItem item = InRequestForm(read, admin.GetAwaiter().GetResult());
-                    if (!recursive) yield return item;
-                    else foreach (StagingItem completed in (folders = folders ?? FoldersBelow(path, admin.Result)).Complete(item)) yield return completed;
-                }
-            }
-            finally
-            {
-                // Never left running (or its failure unobserved) when the listing ends early or fails.
-                try { admin.Wait(); }
-                catch (AggregateException) { }
-            }
-        }
-
-        /// <summary>
-        /// The same for pool threads: <paramref name="onItem"/> gets each item as it is read and returns false to
-        /// stop. When onItem only queues the items for another thread, <paramref name="firstItemShown"/> says
-        /// when the user has the first one (page 2 is asked for early only then).
-        /// </summary>
-        public async Task ListItemsAsync(string path, bool recursive, Func<StagingItem, bool> onItem, VaultCallContext ctx, int pageSize = MaxItemsPerPage, Func<bool> firstItemShown = null)
-        {
-            // Asked with the first page, as ListItems does; the first item is handed out once the answer is in,
-            // awaited, never waited for on a pool thread (on 2 cores that starves the pool for half a second).
+            // Whether the user is an admin (one call, the first time on a connection) is asked with the first page, not
+            // a round trip before it; the first item waits for the answer, awaited (Hand's .Result is then done).
             Task<bool> admin = IsAdminAsync(ctx);
             DerivedFolders folders = null;
             bool Hand(StagingItem read)
@@ -75,7 +52,7 @@ namespace VaultStaging.Vault
             try
             {
                 await ReadPagesAsync(ListItemsRequest(path, recursive, pageSize), StagingItem.ReadFrom, i => i.Path,
-                    Hand, ctx, firstItemShown, beforeFirstItem: admin).ConfigureAwait(false);
+                    Hand, ctx, shown, beforeFirstItem: admin).ConfigureAwait(false);
             }
             finally
             {

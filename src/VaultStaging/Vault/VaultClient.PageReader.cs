@@ -17,7 +17,7 @@ namespace VaultStaging.Vault
         /// and a FAILURE envelope is raised. Every read is asynchronous. Failures go through the client's one
         /// retry loop, with one retry budget for the whole page.
         /// </summary>
-        sealed class PageReader<T> : IDisposable
+        sealed class PageReader<T>
         {
             readonly VaultClient _client;
             readonly VaultRequest _request;
@@ -39,7 +39,7 @@ namespace VaultStaging.Vault
                 _client = client;
                 _request = request;
                 _readItem = readItem;
-                // Its own cancellation as well as the caller's: a page asked for early and never read is stopped on Dispose.
+                // Its own cancellation as well as the caller's: a page asked for early and never read is stopped on CloseAsync.
                 _stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.CancellationToken);
                 _ctx = ctx.WithCancellation(_stop.Token);
             }
@@ -199,17 +199,16 @@ namespace VaultStaging.Vault
                 _open = null;
             }
 
-            public void Dispose()
+            /// <summary>Ends the page: one asked for early and not read is stopped and awaited, so no request outlives the listing.</summary>
+            public async Task CloseAsync()
             {
                 Task opening = _opening;
                 _opening = null;
                 if (opening != null)
                 {
-                    // Asked for early and not read: stop it and wait for it to let go of its connection, so no
-                    // request of this listing is left running after it.
                     _stop.Cancel();
-                    try { opening.Wait(); }
-                    catch (AggregateException) { }
+                    try { await opening.ConfigureAwait(false); }
+                    catch (Exception) { }
                 }
                 Close();
                 _stop.Dispose();

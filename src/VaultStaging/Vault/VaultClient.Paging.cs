@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Net.Http;
+using System.Threading;
 using System.Threading.Tasks;
 using Newtonsoft.Json;
 
@@ -10,32 +11,20 @@ namespace VaultStaging.Vault
     public sealed partial class VaultClient
     {
         /// <summary>
-        /// A listing for the pipeline thread: each item is handed out as soon as it is read, so
-        /// <c>Select-Object -First 1</c> stops before the next page is asked for.
-        /// </summary>
-        internal IEnumerable<T> ReadPages<T>(VaultRequest firstPage, Func<JsonReader, T> readItem, Func<T, string> keyOf, VaultCallContext ctx)
-        {
-            ThrowIfDisposed();
-            using (var listing = new Listing<T>(this, firstPage, readItem, keyOf, ctx))
-            {
-                while (listing.MoveNextAsync().GetAwaiter().GetResult())
-                    yield return listing.Current;
-            }
-        }
-
-        /// <summary>
-        /// The same listing for pool threads, which never wait on the network: <paramref name="onItem"/> returns
-        /// false to stop. Items go to onItem, which may only queue them for another thread (the provider's pump):
-        /// taking one is not yet handing it out to the user, so page 2 is asked for early only once
-        /// <paramref name="firstItemShown"/> says the user has the first item (without it, once page 1 is read).
+        /// A listing for pool threads, which never wait on the network: <paramref name="onItem"/> returns
+        /// false to stop. Items go to onItem, which may only queue them for another thread (the runner):
+        /// taking one is not yet handing it out to the user, so <paramref name="shown"/> counts what the user has:
+        /// a page is asked for only once the user has an item of the page before it (see <see cref="ItemsShown"/>).
+        /// Without it, page 2 is asked for once page 1 is read, later pages early.
         /// The first item waits for <paramref name="beforeFirstItem"/> (a call made at the same time as the first
         /// page, whose answer onItem needs), so neither call waits for the other.
         /// </summary>
         internal async Task ReadPagesAsync<T>(VaultRequest firstPage, Func<JsonReader, T> readItem, Func<T, string> keyOf, Func<T, bool> onItem, VaultCallContext ctx,
-            Func<bool> firstItemShown = null, Task beforeFirstItem = null)
+            ItemsShown shown = null, Task beforeFirstItem = null)
         {
             ThrowIfDisposed();
-            using (var listing = new Listing<T>(this, firstPage, readItem, keyOf, ctx) { SecondPageMayGoEarly = firstItemShown ?? (() => false) })
+            var listing = new Listing<T>(this, firstPage, readItem, keyOf, ctx) { Shown = shown };
+            try
             {
                 while (await listing.MoveNextAsync().ConfigureAwait(false))
                 {
@@ -46,6 +35,10 @@ namespace VaultStaging.Vault
                     }
                     if (!onItem(listing.Current)) return;
                 }
+            }
+            finally
+            {
+                await listing.CloseAsync().ConfigureAwait(false);
             }
         }
 
@@ -62,12 +55,13 @@ namespace VaultStaging.Vault
         /// this page is still being read and handed out. Its round trip then overlaps this page's transfer
         /// and the consumer's work instead of following them. The first item of a page always comes out
         /// before the next page is asked for (so <c>Select-Object -First 1</c> asks for one page), and at most
-        /// two pages are open at once: the one being read and the next, whose answer waits unread. For a
-        /// consumer that only queues the items (<see cref="ReadPagesAsync{T}"/>) page 2 is asked for early only once
-        /// the consumer says the user has the first item (else once page 1 has been read); later pages are asked for early.
+        /// two pages are open at once: the one being read and the next, whose answer waits unread. As the consumer
+        /// only queues the items (<see cref="ReadPagesAsync{T}"/>), the next page is asked for early only once the
+        /// user has an item of this one, and page 2 not before the user has the first item (without that count,
+        /// page 2 once page 1 has been read, later pages early).
         /// </para>
         /// </summary>
-        sealed class Listing<T> : IDisposable
+        sealed class Listing<T>
         {
             const int MaxRestarts = 3;
 
@@ -104,12 +98,8 @@ namespace VaultStaging.Vault
 
             public T Current { get; private set; }
 
-            /// <summary>
-            /// Whether page 2 may be asked for early now (the consumer took an item of page 1 and asks for more).
-            /// Null when the consumer is the user's pipeline; when taking an item only queues it, whether the user
-            /// has been handed the first item yet.
-            /// </summary>
-            public Func<bool> SecondPageMayGoEarly { get; set; }
+            /// <summary>What the user has been handed so far (taking an item only queues it); null when not known.</summary>
+            public ItemsShown Shown { get; set; }
 
             public async Task<bool> MoveNextAsync()
             {
@@ -131,13 +121,13 @@ namespace VaultStaging.Vault
                     }
                     catch (VaultException e) when (CursorRefused(e))
                     {
-                        Restart(e);
+                        await RestartAsync(e).ConfigureAwait(false);
                         continue;
                     }
                     if (!more)
                     {
                         string link = _page.NextPageLink;
-                        _page.Dispose();
+                        await _page.CloseAsync().ConfigureAwait(false);
                         _page = null;
                         if (_next != null && link != null && link == _nextLink)
                         {
@@ -151,7 +141,9 @@ namespace VaultStaging.Vault
                             _nextLink = null;
                             continue;
                         }
-                        DropNext(); // this page was read again meanwhile and named another cursor
+                        await DropNextAsync().ConfigureAwait(false); // this page was read again meanwhile and named another cursor
+                        // Page 1 read ahead of the user: page 2 waits until the first item is theirs (or they stop).
+                        if (_pages < 2 && link != null && _handedOut > 0 && Shown != null) await Shown.First.ConfigureAwait(false);
                         _request = _client.NextPage(link, _firstPage, _pages, _links);
                         continue;
                     }
@@ -182,7 +174,7 @@ namespace VaultStaging.Vault
             void AskNextPageEarly()
             {
                 if (_page == null || _next != null || _handedOutOfPage == 0 || _toSkip > 0) return;
-                if (_pages < 2 && SecondPageMayGoEarly != null && !SecondPageMayGoEarly()) return;
+                if (Shown == null ? _pages < 2 : Shown.Count <= _handedOut - _handedOutOfPage) return; // the user has none of this page yet
                 string link = _page.NextPageLinkSoFar;
                 if (string.IsNullOrEmpty(link)) return;
                 VaultRequest request;
@@ -200,11 +192,12 @@ namespace VaultStaging.Vault
                 _next.StartOpening();
             }
 
-            void DropNext()
+            async Task DropNextAsync()
             {
-                _next?.Dispose();
+                PageReader<T> next = _next;
                 _next = null;
                 _nextLink = null;
+                if (next != null) await next.CloseAsync().ConfigureAwait(false);
             }
 
             /// <summary>A later page refused by Vault (not a passing failure, not a lost session): most likely its cursor expired.</summary>
@@ -212,24 +205,24 @@ namespace VaultStaging.Vault
                 _request != _firstPage && e.Kind == VaultFailureKind.Vault && !e.IsTransient && e.ErrorType != "INVALID_SESSION_ID"
                 && e.ErrorType != "INSUFFICIENT_ACCESS" && _restarts < MaxRestarts && _handedOut > 0;
 
-            void Restart(VaultException refused)
+            async Task RestartAsync(VaultException refused)
             {
                 _restarts++;
                 _ctx.Verbose($"{_firstPage.Description}: Vault refused the cursor of page {_pages} ({refused.ErrorType}); its cursors last 30 minutes. " +
                              $"Listing again from the first page and skipping the {_handedOut} item(s) already written.");
-                _page?.Dispose();
-                _page = null;
-                DropNext();
+                await CloseAsync().ConfigureAwait(false);
                 _links.Clear();
                 _pages = 0;
                 _request = _firstPage;
                 _toSkip = _handedOut;
             }
 
-            public void Dispose()
+            /// <summary>Ends the listing, its page and the next one asked for early, and waits for both to let go.</summary>
+            public async Task CloseAsync()
             {
-                _page?.Dispose();
-                DropNext();
+                if (_page != null) await _page.CloseAsync().ConfigureAwait(false);
+                _page = null;
+                await DropNextAsync().ConfigureAwait(false);
             }
         }
 
@@ -256,5 +249,25 @@ namespace VaultStaging.Vault
             }
             return new VaultRequest(HttpMethod.Get, firstPage.ApiPath, firstPage.Description + ", page " + (pagesSoFar + 1)) { AbsoluteUri = next };
         }
+    }
+
+    /// <summary>
+    /// How many of a listing's items the user has, when they go to a queue first (the runner's stream): a page is
+    /// asked for only once the user has an item of the one before, so <c>Select-Object -First n</c> costs the pages
+    /// it needs and one more at most (-First 1: one). A recursive listing's derived folders count too.
+    /// </summary>
+    public sealed class ItemsShown
+    {
+        readonly TaskCompletionSource<bool> _first = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        long _count;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        /// <summary>Completes with the first item shown; cancelled when the consumer stops first.</summary>
+        public Task First => _first.Task;
+
+        public void Add() { if (Interlocked.Increment(ref _count) == 1) _first.TrySetResult(true); }
+
+        public void Stop() => _first.TrySetCanceled();
     }
 }

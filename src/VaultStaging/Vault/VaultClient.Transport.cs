@@ -262,8 +262,16 @@ namespace VaultStaging.Vault
                 catch (ObjectDisposedException) { }
             }
 
-            /// <summary>A synchronous read of the body cannot see a token: closing the response ends it.</summary>
-            public void AbortOnCancel() => _abort = Timeout.Token.Register(() => Response?.Dispose());
+            /// <summary>
+            /// On .NET Framework a waiting read of the body does not see its token: closing the response ends it.
+            /// Elsewhere reads carry the token (<see cref="ProgressStream"/>) and only the reader closes the response:
+            /// closed from another thread while a read waits, the answer is drained and its connection pooled with
+            /// that read still on it, which then swallows the next call's answer (a call that never ends).
+            /// </summary>
+            public void AbortOnCancel()
+            {
+                if (TransportSettings.IsNetFramework) _abort = Timeout.Token.Register(() => Response?.Dispose());
+            }
 
             public void Dispose()
             {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Security;
@@ -377,7 +378,10 @@ public sealed class VaultClientTests
         _emu.State.CreateItemsBulk($"{JanePath}/pages", folders: 0, filesPerFolder: 7);
         using var client = await Jane();
         // Taken alone (Select-Object -First 1), the first item costs one page.
-        Assert.Equal("/pages/file-00001.bin", client.ListItems("/pages", false, VaultCallContext.None, pageSize: 3).First().Path);
+        string? first = null;
+        var shown = new ItemsShown();
+        await client.ListItemsAsync("/pages", false, item => { shown.Add(); first = item.Path; return false; }, VaultCallContext.None, pageSize: 3, shown: shown);
+        Assert.Equal("/pages/file-00001.bin", first);
         Assert.Empty(CursorPages());
         // Every item once, in order, across three pages.
         Assert.Equal(Enumerable.Range(1, 7).Select(i => $"/pages/file-{i:D5}.bin"),
@@ -391,8 +395,11 @@ public sealed class VaultClientTests
         _emu.State.CreateItemsBulk($"{JanePath}/early", folders: 0, filesPerFolder: 6);
         using var client = await Jane();
         var paths = new List<string>();
-        foreach (StagingItem item in client.ListItems("/early", false, VaultCallContext.None, pageSize: 3))
+        // The user has each item as soon as it is handed out (shown), as the pipeline thread's consumer.
+        var shown = new ItemsShown();
+        await client.ListItemsAsync("/early", false, item =>
         {
+            shown.Add();
             paths.Add(item.Path!);
             if (paths.Count == 2)
             {
@@ -401,7 +408,8 @@ public sealed class VaultClientTests
                 while (CursorPages().Count == 0 && DateTime.UtcNow < deadline) Thread.Sleep(10);
                 Assert.Single(CursorPages());
             }
-        }
+            return true;
+        }, VaultCallContext.None, pageSize: 3, shown: shown);
         Assert.Equal(Enumerable.Range(1, 6).Select(i => $"/early/file-{i:D5}.bin"), paths);
         Assert.Single(CursorPages());
     }
@@ -467,7 +475,7 @@ public sealed class VaultClientTests
         _emu.State.CreateItemsBulk($"{JanePath}/shown", folders: 0, filesPerFolder: 6);
         using var client = await Jane();
         var paths = new List<string>();
-        bool shown = false;
+        var shown = new ItemsShown();
         var cursorPagesSeen = new List<int>();
         await client.ListItemsAsync("/shown", false, item =>
         {
@@ -478,7 +486,7 @@ public sealed class VaultClientTests
                 // enough for a page asked for early to show in the log). Now the pipeline has written item 1.
                 Thread.Sleep(500);
                 cursorPagesSeen.Add(CursorPages().Count);
-                Volatile.Write(ref shown, true);
+                shown.Add();
             }
             if (paths.Count == 3)
             {
@@ -487,7 +495,7 @@ public sealed class VaultClientTests
                 cursorPagesSeen.Add(CursorPages().Count);
             }
             return true;
-        }, VaultCallContext.None, pageSize: 3, firstItemShown: () => Volatile.Read(ref shown));
+        }, VaultCallContext.None, pageSize: 3, shown: shown);
         Assert.Equal(Enumerable.Range(1, 6).Select(i => $"/shown/file-{i:D5}.bin"), paths);
         Assert.Equal([0, 1], cursorPagesSeen);
     }
@@ -498,14 +506,67 @@ public sealed class VaultClientTests
         _emu.State.CreateItemsBulk($"{JanePath}/retry", folders: 0, filesPerFolder: 6);
         using var client = await Jane();
         var paths = new List<string>();
-        foreach (StagingItem item in client.ListItems("/retry", false, VaultCallContext.None, pageSize: 3))
+        var shown = new ItemsShown();
+        await client.ListItemsAsync("/retry", false, item =>
         {
+            shown.Add();
             paths.Add(item.Path!);
             // The next items call is page 2, asked for early when the second item is asked for: it fails twice.
             if (paths.Count == 1) _emu.State.AddFault(new FaultSpec { Kind = "http-status", Operation = "items", Status = 502, Count = 2 });
-        }
+            return true;
+        }, VaultCallContext.None, pageSize: 3, shown: shown);
         Assert.Equal(Enumerable.Range(1, 6).Select(i => $"/retry/file-{i:D5}.bin"), paths);
         Assert.Equal(3, CursorPages().Count); // page 2 twice refused, then answered
+    }
+
+    [Fact]
+    public async Task A_listing_stopped_from_another_thread_while_its_page_waits_for_bytes_leaves_the_connection_whole()
+    {
+        // As Get-VaultStagingItem -Recurse | Select-Object -First 3 does: the items go to a queue, the pipeline
+        // thread takes three and stops the listing from its own thread. Here the stop lands while the listing's
+        // read waits for the last bytes of its page (they stall for a while), and page 2 was asked for early.
+        // Once those bytes have come, every one of more calls than the connection has places for is answered.
+        // (The bytes come back within two seconds of the stop: longer, and the HTTP stack gives up the
+        // connection it is draining by itself, which hid the fault.)
+        _emu.State.CreateItemsBulk($"{JanePath}/stalled", folders: 0, filesPerFolder: 1500, sparse: true);
+        _emu.State.CreateItemDirect($"{JanePath}/small/a.txt", size: 1);
+        using var client = await Jane();
+        Assert.False(await client.IsAdminAsync(VaultCallContext.None));
+        _emu.State.AddFault(new FaultSpec { Kind = "stall", Operation = "items", PathContains = "/stalled", AfterBytes = -100, DelayMs = 1500 });
+
+        using (var stop = new CancellationTokenSource())
+        using (var queue = new BlockingCollection<StagingItem>())
+        {
+            var shown = new ItemsShown();
+            Task listing = Task.Run(() => client.ListItemsAsync("/stalled", false, item =>
+            {
+                queue.Add(item, stop.Token);
+                return true;
+            }, new VaultCallContext(stop.Token), shown: shown));
+            for (int taken = 0; taken < 3; taken++)
+            {
+                Assert.True(queue.TryTake(out _, TimeSpan.FromSeconds(60)), "The listing handed out no item.");
+                shown.Add();
+            }
+            // Every item before the stall is read: the listing now waits for the page's last bytes.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (queue.Count < 990 && DateTime.UtcNow < deadline) Thread.Sleep(10);
+            Thread.Sleep(200);
+            stop.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listing.WaitAsync(TimeSpan.FromSeconds(60)));
+        }
+        // The stalled page's last bytes have left the emulator (its log entry is written after the answer).
+        var sent = DateTime.UtcNow.AddSeconds(60);
+        while (!Calls("items").Any(e => e.ItemPath == "/stalled" && e.Query?.Contains("cursor=") != true) && DateTime.UtcNow < sent) Thread.Sleep(10);
+        Thread.Sleep(200);
+
+        for (int call = 1; call <= VaultClient.MaxRequestsInFlight + 2; call++)
+        {
+            // Generous: each is one small call on loopback. A call that never ends fails here instead of hanging.
+            Task<StagingItem?> item = client.GetItemAsync("/small/a.txt", VaultCallContext.None);
+            Assert.True(await Task.WhenAny(item, Task.Delay(TimeSpan.FromSeconds(60))) == item, $"Call {call} after the stopped listing never ended.");
+            Assert.Equal("a.txt", (await item)!.Name);
+        }
     }
 
     [Fact]
@@ -513,15 +574,24 @@ public sealed class VaultClientTests
     {
         _emu.State.CreateItemsBulk($"{JanePath}/left", folders: 0, filesPerFolder: 6);
         using var client = await Jane();
-        using (IEnumerator<StagingItem> items = client.ListItems("/left", false, VaultCallContext.None, pageSize: 3).GetEnumerator())
+        int taken = 0;
+        Stopwatch? watch = null;
+        var shown = new ItemsShown();
+        await client.ListItemsAsync("/left", false, item =>
         {
-            Assert.True(items.MoveNext());
-            _emu.State.AddFault(new FaultSpec { Kind = "slow", Operation = "items", DelayMs = 30000 });
-            Assert.True(items.MoveNext()); // page 2 is asked for now, and is slow
-            var watch = Stopwatch.StartNew();
-            items.Dispose();
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"Leaving the listing took {watch.Elapsed}.");
-        }
+            shown.Add();
+            taken++;
+            if (taken == 1)
+            {
+                _emu.State.AddFault(new FaultSpec { Kind = "slow", Operation = "items", DelayMs = 30000 });
+                return true;
+            }
+            // Item 2: page 2 was asked for on the way here, and is slow. The listing is left now.
+            watch = Stopwatch.StartNew();
+            return false;
+        }, VaultCallContext.None, pageSize: 3, shown: shown);
+        Assert.Equal(2, taken);
+        Assert.True(watch!.Elapsed < TimeSpan.FromSeconds(5), $"Leaving the listing took {watch.Elapsed}.");
         // The connection is free: a call goes through at once.
         Assert.Equal("/left/file-00001.bin", client.ListItems("/left/file-00001.bin", false, VaultCallContext.None).Single().Path);
     }
