@@ -99,7 +99,8 @@
 - Built for PowerShell 7 and Windows PowerShell 5.1 (netstandard2.0); tested here on PowerShell 7.6.9 (Linux) only.
 - build.ps1 tasks Build, Test, Demo, Package and Bench (a benchmark against the emulator).
 - Files, folders and jobs on the staging server: Get-VaultStagingItem (-Path, -Recurse, -Filter; streams
-  page by page in bounded memory), New-VaultStagingFolder (-Force: mkdir -p), Move-VaultStagingItem (-Destination,
+  page by page in bounded memory; Select-Object -First 1 costs one page, and a listing stopped early leaves its
+  connection fit for the next call), New-VaultStagingFolder (-Force: mkdir -p), Move-VaultStagingItem (-Destination,
   -NewName), Rename-VaultStagingItem and Remove-VaultStagingItem (ConfirmImpact High; -Recurse for folders that are
   not empty). Move, rename and delete check their input before any job, start the jobs of all their input, then
   wait for them together (-NoWait returns the jobs; -PassThru the moved or renamed items); a job that does not end
