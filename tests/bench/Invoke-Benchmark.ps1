@@ -23,6 +23,9 @@
          -Wait. Target <= + 20 s.
       7. (loopback) The rows of issue 5: listing 50 upload sessions (vs Invoke-RestMethod and the C# floor),
          a 1 GiB upload (vs the C# floor), and the import cost of the module vs a built-in module in a cold pwsh.
+      8. Ctrl+C: how long PowerShell's Stop() takes on Get-VaultStagingItem waiting on a slow listing, on
+         Send-VaultFile with an upload part in flight, and on Send-VaultFile -Wait waiting for a job. Median
+         and worst of the rounds; target < 1 s in every round.
     A missed target never fails the run; a row that crashes does (the script throws: `pwsh -File` exits 1).
 
     Needs the staged module (./build.ps1 Build: out/VaultStaging) and the emulator (built by the same task).
@@ -41,7 +44,7 @@
     The network column's bandwidth per connection and direction, in megabits per second (default 100).
 
 .PARAMETER Row
-    Only these rows (1-7), e.g. -Row 3, 4 while working on them.
+    Only these rows (1-8), e.g. -Row 3, 4 while working on them.
 
 .PARAMETER Column
     Only these columns: Network, Loopback (default both).
@@ -59,7 +62,7 @@ param(
     [string] $OutFile,
     [ValidateRange(0, 10000)] [int] $LatencyMs = 40,
     [ValidateRange(0.1, 100000)] [double] $BandwidthMbps = 100,
-    [string[]] $Row = @('1', '2', '3', '4', '5', '6', '7'),
+    [string[]] $Row = @('1', '2', '3', '4', '5', '6', '7', '8'),
     [string[]] $Column = @('Network', 'Loopback')
 )
 
@@ -70,7 +73,7 @@ $ProgressPreference = 'SilentlyContinue'   # for every contender alike: no progr
 # -Row 3,4 and -Column Network,Loopback also work through `pwsh -File`, where a list arrives as one string.
 $Row = @($Row -split ',' | ForEach-Object { [int]$_.Trim() })
 $Column = @($Column -split ',' | ForEach-Object { $_.Trim() })
-if (@($Row | Where-Object { $_ -lt 1 -or $_ -gt 7 }).Count) { throw "-Row takes rows 1 to 7, not $($Row -join ', ')." }
+if (@($Row | Where-Object { $_ -lt 1 -or $_ -gt 8 }).Count) { throw "-Row takes rows 1 to 8, not $($Row -join ', ')." }
 if (@($Column | Where-Object { $_ -notin 'Network', 'Loopback' }).Count) { throw "-Column takes Network and/or Loopback, not $($Column -join ', ')." }
 
 $RepoRoot = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
@@ -86,7 +89,7 @@ $Config = if ($Smoke) {
        R6Files = 2; R6Size = 6000000; R6JobMs = 0; R6Rounds = 1
        ListSessions = 50; ListCalls = 5; FirstCalls = 3; ListRounds = 1
        BigSize = 12 * $MiB; BigRounds = 1
-       ImportRuns = 1 }
+       ImportRuns = 1; StopRounds = 1 }
 } else {
     @{ R1Files = 200; R1Size = 100000; R1Rounds = 3
        R2Size = 256 * $MiB; R2Range = 16 * $MiB; R2Rounds = 3
@@ -96,7 +99,7 @@ $Config = if ($Smoke) {
        R6Files = 20; R6Size = 60000000; R6JobMs = 5000; R6Rounds = 2
        ListSessions = 50; ListCalls = 200; FirstCalls = 20; ListRounds = 5
        BigSize = 1024 * $MiB; BigRounds = 3
-       ImportRuns = 12 }
+       ImportRuns = 12; StopRounds = 5 }
 }
 $ApiVersion = 'v26.1'
 $LinkBytesPerSecond = $BandwidthMbps * 1e6 / 8
@@ -253,6 +256,45 @@ function Invoke-MemoryChild($C, [string] $Script, [string] $Warmup) {
 function Format-Memory($Child) {
     $since = if ($Child.peakIsSinceStart) { ' (peak since start)' } else { '' }
     '+{0:N0} MiB (peak {1:N0} MiB{2}, before {3:N0} MiB; {4})' -f ($Child.growthBytes / $MiB), ($Child.peakBytes / $MiB), $since, ($Child.baselineBytes / $MiB), (Format-Duration $Child.ms)
+}
+
+# Row 8: a runspace of its own with the module imported and connected, where a [powershell] runs the command
+# that Ctrl+C stops (PowerShell.Stop(), what the console calls on Ctrl+C).
+function New-StopRunspace($C) {
+    $runspace = [runspacefactory]::CreateRunspace()
+    $runspace.Open()
+    $ps = [powershell]::Create()
+    try {
+        $ps.Runspace = $runspace
+        $null = $ps.AddCommand('Import-Module').AddParameter('Name', $ModulePath).AddStatement()
+        $null = $ps.AddCommand('Connect-Vault').AddParameter('Vault', $C.Emu.BaseUrl).AddParameter('Credential', $C.Emu.Users.jane.Credential)
+        $null = $ps.Invoke()
+        if ($ps.HadErrors) { throw "Connect-Vault in the Ctrl+C runspace failed: $($ps.Streams.Error | Select-Object -First 1)" }
+    } finally { $ps.Dispose() }
+    $runspace
+}
+
+# Starts $Command in $Runspace, waits until $Ready says it is at the point to stop (then 100 ms more), and
+# returns how long Stop() took in ms. A command that ends by itself, never gets there or does not stop is a crash.
+function Measure-Stop($Runspace, [string] $Command, [hashtable] $Parameters, [scriptblock] $Ready, [string] $What) {
+    $ps = [powershell]::Create()
+    try {
+        $ps.Runspace = $Runspace
+        $null = $ps.AddCommand($Command).AddParameters($Parameters)
+        $pending = $ps.BeginInvoke()
+        $waiting = [Diagnostics.Stopwatch]::StartNew()
+        while (-not (& $Ready)) {
+            if ($pending.IsCompleted) { throw "$Command ended ($($ps.InvocationStateInfo.State)) before $What$(if ($ps.InvocationStateInfo.Reason) { ': ' + $ps.InvocationStateInfo.Reason.Message })." }
+            if ($waiting.Elapsed.TotalSeconds -gt 15) { throw "$Command never got to $What." }
+            Start-Sleep -Milliseconds 20
+        }
+        Start-Sleep -Milliseconds 100   # well inside the wait it stops
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $ms = $watch.Elapsed.TotalMilliseconds
+        if ($ps.InvocationStateInfo.State -ne 'Stopped') { throw "$Command was $($ps.InvocationStateInfo.State), not Stopped, after Stop() ($What)." }
+        $ms
+    } finally { $ps.Dispose() }
 }
 
 # The table: one line per (row, what), one cell per column. A cell with a target says met / **MISSED**.
@@ -965,6 +1007,60 @@ try {
         Set-Cell $case 'Import-Module timed inside that pwsh: Microsoft.PowerShell.Security / VaultStaging' $C.Key ('{0} / {1}' -f (Format-Ms ([double[]]@($r.builtin | ForEach-Object Inside))), (Format-Ms ([double[]]@($r.module | ForEach-Object Inside))))
         Set-Cell $case 'import cost: VaultStaging ÷ the built-in module (timed inside)' $C.Key ('{0:N3} ×' -f ($vi / $bi)) '≤ 1.0 ×' (($vi / $bi) -le 1.0)
         Set-Cell $case '… the same from whole-process times (added over the bare start)' $C.Key ('{0} ({1:N0} ms ÷ {2:N0} ms)' -f (Format-Ratio (($v - $bare) / ($b - $bare))), ($v - $bare), ($b - $bare))
+    }
+    # -----------------------------------------------------------------------------------------
+    # 8. Ctrl+C: how long Stop() takes on a command waiting on Vault
+    # -----------------------------------------------------------------------------------------
+    if (8 -in $Row) {
+        $case = '8. Ctrl+C (Stop())'
+        $stopFile = Join-Path $Work 'r8.bin'
+        New-DataFile $stopFile (12 * $MiB) 800   # parts 1, 2 and 3 of an upload session
+        $small = Join-Path $Work 'r8-small.bin'
+        New-DataFile $small 1000 801
+        $delayMs = 30000   # each wait it stops would last 30 s (a slow answer) or 120 s (a job)
+        foreach ($C in $Columns.Values) {
+            Write-Step "$case ($($C.Title)), $($Config.StopRounds) round(s)"
+            Reset-Bench $C
+            $null = Invoke-Control $C items Post @{ root = "/u$($C.Jane)/r8"; folders = 3; filesPerFolder = 10; size = 10; sparse = $true }
+            $runspace = New-StopRunspace $C
+            try {
+                $r = Invoke-Rounds $Config.StopRounds @('list', 'upload', 'job') {
+                    param($who, $round)
+                    switch ($who) {
+                        'list' {
+                            $id = (Invoke-Control $C faults Post @{ kind = 'slow'; operation = 'items'; delayMs = $delayMs; count = 1 }).id
+                            $taken = { -not @(Invoke-Control $C faults | ForEach-Object { $_ } | Where-Object id -EQ $id).Count }
+                            Measure-Stop $runspace 'Get-VaultStagingItem' @{ Path = '/r8'; Recurse = $true } $taken 'its listing at the emulator'
+                        }
+                        'upload' {
+                            $id = (Invoke-Control $C faults Post @{ kind = 'slow'; operation = 'upload'; partNumber = 2; delayMs = $delayMs; count = 1 }).id
+                            $taken = { -not @(Invoke-Control $C faults | ForEach-Object { $_ } | Where-Object id -EQ $id).Count }
+                            Measure-Stop $runspace 'Send-VaultFile' @{ LiteralPath = $stopFile; Destination = "/r8/up-$round.bin"; UploadMethod = 'UploadSession' } $taken 'part 2 at the emulator'
+                        }
+                        'job' {
+                            $null = Invoke-Control $C options Post @{ jobDurationMs = 120000 }
+                            $reads = @(Get-EmulatorLog -Emulator $C.Emu | Where-Object operation -EQ 'job').Count
+                            $read = { @(Get-EmulatorLog -Emulator $C.Emu | Where-Object operation -EQ 'job').Count -gt $reads }
+                            try {
+                                Measure-Stop $runspace 'Send-VaultFile' @{ LiteralPath = $small; Destination = "/r8/job-$round.bin"; UploadMethod = 'UploadSession'; Wait = $true } $read 'its first job status read'
+                            } finally { $null = Invoke-Control $C options Post @{ jobDurationMs = 0 } }
+                        }
+                    }
+                    $null = Invoke-Control $C faults Delete
+                }
+            } finally { $runspace.Dispose() }
+            $what = [ordered]@{
+                list   = 'Get-VaultStagingItem -Recurse waiting on a slow listing (30 s)'
+                upload = 'Send-VaultFile with part 2 of its upload session in flight (30 s)'
+                job    = 'Send-VaultFile -Wait waiting for a commit job (120 s)'
+            }
+            foreach ($who in $what.Keys) {
+                $ms = [double[]]@(Get-Ms $r[$who])
+                $worst = ($ms | Measure-Object -Maximum).Maximum
+                Set-Cell $case $what[$who] $C.Key ('median {0}, worst {1} ({2} round(s))' -f (Format-Duration (Get-Median $ms)), (Format-Duration $worst), $ms.Count) '< 1 s, every round' ($worst -lt 1000)
+            }
+        }
+        Remove-Item $stopFile, $small
     }
 }
 finally {
