@@ -1057,7 +1057,7 @@ try {
             foreach ($who in $what.Keys) {
                 $ms = [double[]]@(Get-Ms $r[$who])
                 $worst = ($ms | Measure-Object -Maximum).Maximum
-                Set-Cell $case $what[$who] $C.Key ('median {0}, worst {1} ({2} round(s))' -f (Format-Duration (Get-Median $ms)), (Format-Duration $worst), $ms.Count) '< 1 s, every round' ($worst -lt 1000)
+                Set-Cell $case $what[$who] $C.Key ('median {0}, worst {1} ({2} round{3})' -f (Format-Duration (Get-Median $ms)), (Format-Duration $worst), $ms.Count, $(if ($ms.Count -eq 1) { '' } else { 's' })) '< 1 s, every round' ($worst -lt 1000)
             }
         }
         Remove-Item $stopFile, $small
