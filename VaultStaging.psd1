@@ -107,7 +107,8 @@
   in SUCCESS is a JOB_<STATUS> error naming the path and the job id. Get-VaultJob and Wait-VaultJob (-Timeout)
   read jobs no more than once per 10 seconds each; Get-VaultJob -Id names what a job started on the same
   connection does, and says "Unknown (a POST job started elsewhere)" for any other. The cmdlets, the drive,
-  Sync -Delete and Test-VaultConnection check, start, wait for and word jobs alike (one status line per read);
+  Sync -Delete and Test-VaultConnection check, start, wait for and word jobs alike (one status line per read,
+  also for the commit jobs Send-VaultFile -Wait and Complete-VaultUploadSession -Wait wait for);
   Rename-Item or Move-Item on the drive onto the item's own path starts no job. Typed StagingItem output with a
   directory-listing table, a table for VaultJob, tab completion of staging paths.
 - Proxies: Connect-Vault -Proxy, -ProxyCredential, -ProxyUseDefaultCredentials and -NoProxy (Invoke-RestMethod's
