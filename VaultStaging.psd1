@@ -58,7 +58,8 @@
   aborted with a warning, another user's never touched. Results say what was checked: Staged, CommitAccepted,
   CommittedJobUnknown; -Wait waits for the commit jobs together and checks the file is listed with its size.
   Two local files for one destination are refused before anything is sent. A failed commit names its upload
-  session once. When it returns, nothing it started
+  session once. A small file sent without -Overwrite whose answer was lost is read back and compared by MD5:
+  Staged when the bytes there are its own, never sent twice. When it returns, nothing it started
   still runs; after Ctrl+C it names each unfinished session and the commands to resume or abort it.
 - Receive-VaultFile: downloads files and trees (-Recurse) in ranges of 16 MiB, several at once, into a temporary
   file renamed into place only when complete and checked (Content-Range, size); resumes from the ranges on disk;
