@@ -58,7 +58,8 @@
   aborted with a warning, another user's never touched. Results say what was checked: Staged, CommitAccepted,
   CommittedJobUnknown; -Wait waits for the commit jobs together and checks the file is listed with its size.
   Two local files for one destination are refused before anything is sent. A failed commit names its upload
-  session once. When it returns, nothing it started
+  session once. A small file sent without -Overwrite whose answer was lost is read back and compared by MD5:
+  Staged when the bytes there are its own, never sent twice. When it returns, nothing it started
   still runs; after Ctrl+C it names each unfinished session and the commands to resume or abort it.
 - Receive-VaultFile: downloads files and trees (-Recurse) in ranges of 16 MiB, several at once, into a temporary
   file renamed into place only when complete and checked (Content-Range, size); resumes from the ranges on disk;
@@ -107,7 +108,8 @@
   in SUCCESS is a JOB_<STATUS> error naming the path and the job id. Get-VaultJob and Wait-VaultJob (-Timeout)
   read jobs no more than once per 10 seconds each; Get-VaultJob -Id names what a job started on the same
   connection does, and says "Unknown (a POST job started elsewhere)" for any other. The cmdlets, the drive,
-  Sync -Delete and Test-VaultConnection check, start, wait for and word jobs alike (one status line per read);
+  Sync -Delete and Test-VaultConnection check, start, wait for and word jobs alike (one status line per read,
+  also for the commit jobs Send-VaultFile -Wait and Complete-VaultUploadSession -Wait wait for);
   Rename-Item or Move-Item on the drive onto the item's own path starts no job. Typed StagingItem output with a
   directory-listing table, a table for VaultJob, tab completion of staging paths.
 - Proxies: Connect-Vault -Proxy, -ProxyCredential, -ProxyUseDefaultCredentials and -NoProxy (Invoke-RestMethod's

@@ -188,7 +188,12 @@ Send-VaultFile -LiteralPath '$file' -Destination '/resume/killed-after.bin' -Upl
 
     It 'waits for the commit job with -Wait and says Staged only once the file is listed with its size' {
         $file = New-RandomFile 'wait.bin' 1MB -Seed 5
-        $result = Send-VaultFile -Path $file -Destination '/w/wait.bin' -UploadMethod UploadSession -Wait -PassThru
+        $all = @(Send-VaultFile -Path $file -Destination '/w/wait.bin' -UploadMethod UploadSession -Wait -PassThru -Verbose 4>&1)
+        $result = $all | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
+        # Each status read of the job is worded as every job's is (Remove-VaultStagingItem, the drive, Sync -Delete).
+        $session = @(Get-Log | Where-Object operation -EQ 'commit')[0].uploadSessionId
+        @($all | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match "^Commit upload session $([regex]::Escape($session)): job \d+: SUCCESS\.$" }).Count |
+            Should -Be 1 -Because (($all | Where-Object { $_ -is [Management.Automation.VerboseRecord] } | ForEach-Object Message | Select-Object -Last 5) -join ' | ')
         $result.Status | Should -Be 'Staged'
         $result.JobStatus | Should -Be 'SUCCESS'
         # One listing of the file before the session (is the name taken?) and one after the job (the check); no download.
@@ -261,7 +266,9 @@ Describe 'Upload session cmdlets' {
         $null = Invoke-RestMethod -Method Put -Uri "$($emu.BaseUrl)/api/v26.1/services/file_staging/upload/$([uri]::EscapeDataString($s.Id))" `
             -Headers @{ Authorization = (New-TestVaultSession -User jane); 'X-VaultAPI-FilePartNumber' = '1' } `
             -ContentType 'application/octet-stream' -Body ([byte[]]::new(10))
-        $job = $s | Complete-VaultUploadSession -Wait -Confirm:$false
+        $all = @($s | Complete-VaultUploadSession -Wait -Confirm:$false -Verbose 4>&1)
+        $job = $all | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
+        @($all | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match "^Commit upload session $([regex]::Escape($s.Id)): job $($job.JobId): SUCCESS\.$" }).Count | Should -Be 1
         $job.Status | Should -Be 'SUCCESS'
         $job.JobId | Should -BeGreaterThan 0
         (Get-Staged '/u10001400/cmd/commit.bin').exists | Should -BeTrue

@@ -40,7 +40,6 @@ namespace VaultStaging.Commands
         }
 
         /// <summary>Each status read shows in -Verbose; the client keeps to Vault's pace of one read per 10 seconds.</summary>
-        VaultJob WaitFor(VaultJob job) => Await(Client.WaitForJobAsync(job, null,
-            j => CallContext.Verbose($"Job {j.JobId}: {j.Status}."), CallContext));
+        VaultJob WaitFor(VaultJob job) => Await(Client.WaitForJobAsync(job, null, CallContext));
     }
 }

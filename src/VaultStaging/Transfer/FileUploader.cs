@@ -287,7 +287,7 @@ namespace VaultStaging.Transfer
         {
             progress?.SetStage($"Waiting for job {job.JobId}");
             job.Path = request.Destination;
-            job = await _client.WaitForJobAsync(job, null, j => ctx.Verbose($"Job {j.JobId} of {request.Destination}: {j.Status}."), ctx).ConfigureAwait(false);
+            job = await _client.WaitForJobAsync(job, null, ctx).ConfigureAwait(false);
             result.JobStatus = job.Status;
             if (!job.Succeeded)
                 throw job.Failure(

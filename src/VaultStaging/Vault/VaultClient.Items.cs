@@ -194,8 +194,8 @@ namespace VaultStaging.Vault
         /// job). <paramref name="openContent"/> gives the bytes anew for every attempt. The answer carries
         /// Vault's MD5 of what it stored (<see cref="StagingItem.Md5"/>) for the caller to compare. With
         /// <paramref name="overwrite"/> a retry is harmless; without it, a lost answer is settled by looking:
-        /// nothing there means it did not arrive (sent again); a file there cannot be told from another one,
-        /// so that is an error (UPLOAD_UNCONFIRMED) rather than a guess.
+        /// nothing there means it did not arrive (sent again); a file there cannot be told from another one here,
+        /// so that is UPLOAD_UNCONFIRMED rather than a guess (the uploader, which has the local file, settles it by MD5).
         /// </summary>
         public async Task<StagingItem> UploadFileAsync(string path, long length, Func<Stream> openContent, bool overwrite, VaultCallContext ctx)
         {

@@ -199,4 +199,42 @@ public sealed class LostAnswerTests : IDisposable
         if (operation is "commit" or "abort" or "create") Assert.Null(failure);
         else Assert.IsType<VaultException>(failure);
     }
+
+    /// <summary>
+    /// A small file sent without -Overwrite whose answer was lost once Vault had stored it: the client cannot tell
+    /// the file now there from another (UPLOAD_UNCONFIRMED), so the uploader reads it back and compares it by MD5;
+    /// the same bytes mean it is staged, with one create and one read-back, never a second send.
+    /// </summary>
+    [Fact]
+    public async Task A_small_file_whose_answer_was_lost_is_read_back_and_staged_when_the_bytes_there_are_its_own()
+    {
+        string small = Path.Combine(Path.GetTempPath(), "lost-small-" + Guid.NewGuid().ToString("N") + ".bin");
+        var bytes = new byte[300_001];
+        new Random(23).NextBytes(bytes);
+        File.WriteAllBytes(small, bytes);
+        try
+        {
+            _emu.State.CreateItemDirect("/u10001400/lost", kind: "folder");
+            using var client = await Jane();
+            await client.ListUploadSessionsAsync(VaultCallContext.None); // a reused connection, as in a real run
+            _emu.State.AddFault(CloseAfterApply("item-create"));
+            var verbose = new List<string>();
+            var ctx = new VaultCallContext(CancellationToken.None, line => { lock (verbose) verbose.Add(line); });
+
+            UploadResult result = await new FileUploader(client, null, []).UploadAsync(
+                new FileUploadRequest(small, bytes.Length, "/lost/small.bin") { Method = UploadMethod.Direct }, null, ctx);
+
+            Assert.Equal(UploadStatus.Staged, result.Status);
+            Assert.Equal(Convert.ToHexString(MD5.HashData(bytes)), result.Md5, ignoreCase: true);
+            Assert.Equal(1, Received("item-create"));
+            Assert.Single(_emu.State.GetLog(), e => e.Path.Contains("/items/content/", StringComparison.Ordinal)); // one read-back
+            var staged = _emu.State.GetStagedFile("/u10001400/lost/small.bin");
+            Assert.Equal(Convert.ToHexString(SHA256.HashData(bytes)), staged.Sha256, ignoreCase: true);
+            Assert.Contains(verbose, line => line.Contains("the upload arrived", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(small);
+        }
+    }
 }
