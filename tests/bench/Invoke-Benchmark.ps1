@@ -11,7 +11,7 @@
       1. 200 files of 100 KB up: Send-VaultFile vs an Invoke-RestMethod -Form loop (also with -WebSession)
          vs Send-VaultFile -UploadMethod UploadSession (the old way). Target >= 8 x the loop.
       2. A 256 MiB download: Receive-VaultFile vs Invoke-WebRequest -OutFile (one GET) vs one ranged GET at a
-         time; the peak working set growth of Receive-VaultFile in a child pwsh. Target >= 3 x, <= 100 MB.
+         time; the peak working set growth of Receive-VaultFile in a child pwsh. Target >= 3 x, <= the reorder window + 100 MB.
       3. A 128 MiB upload: Send-VaultFile vs an Invoke-WebRequest part loop. Target >= 90 % of the link's rate
          and ahead of the loop.
       4. A recursive listing of 20,000 items (pages of 1,000): Get-VaultStagingItem -Recurse and (when the
@@ -548,7 +548,10 @@ try {
             Set-Cell $case 'speed-up over Invoke-WebRequest -OutFile' $C.Key (Format-Ratio ($i / $m)) '≥ 3 ×' (($i / $m) -ge 3)
             Set-Cell $case 'speed-up over one range at a time' $C.Key (Format-Ratio ($g / $m))
             if ($child) {
-                Set-Cell $case 'peak working set growth of Receive-VaultFile (child pwsh)' $C.Key (Format-Memory $child) '≤ 100 MB' ($child.growthBytes -le 100e6)
+                # Since ranges are written in ascending order (issue 19), a command may hold its reorder window
+                # (ranges ahead of their turn) in memory: the allowance is that window plus the old 100 MB.
+                $allowance = [VaultStaging.Transfer.FileDownloader]::ReorderWindowBytes + 100e6
+                Set-Cell $case 'peak working set growth of Receive-VaultFile (child pwsh)' $C.Key (Format-Memory $child) ('≤ reorder window + 100 MB = {0:N0} MiB' -f ($allowance / $MiB)) ($child.growthBytes -le $allowance)
             } else {
                 Set-Cell $case 'peak working set growth of Receive-VaultFile (child pwsh)' $C.Key 'smoke: measured on loopback only'
             }
