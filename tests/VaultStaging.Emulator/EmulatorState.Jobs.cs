@@ -68,16 +68,24 @@ public sealed partial class EmulatorState
     /// <summary>For a job's work, under the lock: false once the emulator was reset after the job started.</summary>
     private bool IsCurrentLocked(VaultJob job) => job.Generation == _generation;
 
-    /// <summary>GET /api/{v}/services/jobs/{job_id}: the job's creator or an admin, at most once per interval per job.</summary>
-    internal JobInfo ReadJobStatus(Caller caller, string jobIdText)
+    /// <summary>Under the lock: the job a caller names by id, if it is the caller's or the caller is an admin.</summary>
+    private VaultJob JobFor(Caller caller, string jobIdText)
     {
         if (!long.TryParse(jobIdText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long jobId))
             throw new VaultFailure("INVALID_DATA", $"Invalid job ID [{jobIdText}].");
+        if (!_jobs.TryGetValue(jobId, out var job)) throw new VaultFailure("INVALID_DATA", $"Invalid job ID [{jobId}].");
+        if (job.CreatedBy != caller.UserId && !caller.IsAdmin)
+            throw new VaultFailure("INSUFFICIENT_ACCESS", $"User [{caller.UserId}] does not have access to job [{jobId}].");
+        return job;
+    }
+
+    /// <summary>GET /api/{v}/services/jobs/{job_id}: the job's creator or an admin, at most once per interval per job.</summary>
+    internal JobInfo ReadJobStatus(Caller caller, string jobIdText)
+    {
         lock (_gate)
         {
-            if (!_jobs.TryGetValue(jobId, out var job)) throw new VaultFailure("INVALID_DATA", $"Invalid job ID [{jobId}].");
-            if (job.CreatedBy != caller.UserId && !caller.IsAdmin)
-                throw new VaultFailure("INSUFFICIENT_ACCESS", $"User [{caller.UserId}] does not have access to job [{jobId}].");
+            VaultJob job = JobFor(caller, jobIdText);
+            long jobId = job.Id;
             // Veeva: "can only be requested once every 10 seconds for each job_id". Refused reads do not restart the interval.
             var wallNow = DateTime.UtcNow;
             var interval = TimeSpan.FromSeconds(Options.JobStatusMinIntervalSeconds);
@@ -110,13 +118,10 @@ public sealed partial class EmulatorState
     /// <summary>GET /api/{v}/services/jobs/{job_id}/results: a listing export's CSV, for its creator or an admin, once it ended SUCCESS.</summary>
     internal string ReadJobResults(Caller caller, string jobIdText)
     {
-        if (!long.TryParse(jobIdText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long jobId))
-            throw new VaultFailure("INVALID_DATA", $"Invalid job ID [{jobIdText}].");
         lock (_gate)
         {
-            if (!_jobs.TryGetValue(jobId, out var job)) throw new VaultFailure("INVALID_DATA", $"Invalid job ID [{jobId}].");
-            if (job.CreatedBy != caller.UserId && !caller.IsAdmin)
-                throw new VaultFailure("INSUFFICIENT_ACCESS", $"User [{caller.UserId}] does not have access to job [{jobId}].");
+            VaultJob job = JobFor(caller, jobIdText);
+            long jobId = job.Id;
             return job.Status == "SUCCESS" && job.ResultCsv is { } csv ? csv
                 : throw new VaultFailure("INVALID_DATA", $"Job [{jobId}] has no results{(job.Status is "QUEUED" or "RUNNING" ? " yet" : "")}.");
         }

@@ -38,7 +38,8 @@ namespace VaultStaging.Provider
             {
                 return;
             }
-            if (parameters == null || parameters.GetType().FullName != "Microsoft.PowerShell.Commands.CopyItemDynamicParameters") return;
+            // Copy-Item's own dynamic parameters (PowerShell's type, known here by its name only): the copy is Copy-Item's.
+            if (parameters == null || parameters.GetType().Name != "CopyItemDynamicParameters") return;
             // Only the last step names the whole destination: the drive's root joined with the rest.
             if (ProviderPath.DriveOf(parent) == null) return;
             string destination = ProviderPath.Join(parent, child);
